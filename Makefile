@@ -1,0 +1,104 @@
+# AutoEncoder Toolkit — one plain Makefile.
+#   make               build the library (build/libaet.a)
+#   make test          install missing Debian packages, build and run the doctest suite
+#   make tutorial-N    build and run tutorial N (e.g. make tutorial-1)
+#   make tutorials     build every tutorial (so none can silently rot)
+#   make bench         build and run the benchmarks (installs the benchmark peers)
+#   make clean
+# Objects go under build/; header dependencies are tracked with -MMD -MP.
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 -Wall -Wextra -pthread -I. -MMD -MP
+LDLIBS   := -lfmt -lz -pthread
+BUILD    := build
+
+# Files named *_avx2.cpp hold kernels compiled for AVX2+FMA; they run only after a
+# run-time CPU check, so the rest of the library stays portable x86-64.
+AVX2_FLAGS   := -mavx2 -mfma
+AVX512_FLAGS := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
+
+# Debian packages each target needs (installed on demand by scripts/install-deps.sh).
+DEPS_BUILD := doctest-dev libfmt-dev libstb-dev zlib1g-dev libcli11-dev
+DEPS_DATA  := dataset-fashion-mnist
+DEPS_PLOT  := gnuplot-nox
+DEPS_BENCH := libopenblas-dev python3-torch
+
+LIB_SRC  := $(wildcard autograd/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp)
+LIB_OBJ  := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
+LIB      := $(BUILD)/libaet.a
+TEST_SRC := $(wildcard tests/*.cpp)
+TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
+TEST_BIN := $(BUILD)/tests/run_tests
+TUT_DIRS := $(sort $(wildcard tutorials/[0-9][0-9]-*))
+TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
+BENCH_SRC := $(wildcard bench/*.cpp)
+BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
+
+.PHONY: all lib test tutorials bench clean deps deps-data deps-plot deps-bench
+.DEFAULT_GOAL := all
+
+all: lib
+lib: $(LIB)
+
+deps:
+	@scripts/install-deps.sh $(DEPS_BUILD)
+deps-data:
+	@scripts/install-deps.sh $(DEPS_DATA)
+deps-plot:
+	@scripts/install-deps.sh $(DEPS_PLOT)
+deps-bench:
+	@scripts/install-deps.sh $(DEPS_BENCH)
+
+$(BUILD)/%_avx2.o: %_avx2.cpp | deps
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(AVX2_FLAGS) -c $< -o $@
+
+$(BUILD)/%_avx512.o: %_avx512.cpp | deps
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(AVX512_FLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cpp | deps
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# ---- tests -------------------------------------------------------------------
+$(TEST_BIN): $(TEST_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) $(TEST_OBJ) $(LIB) $(LDLIBS) -o $@
+
+test: deps-data | deps
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	$(TEST_BIN)
+
+# ---- tutorials ---------------------------------------------------------------
+$(BUILD)/tutorials/%: tutorials/%/main.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+tutorials: $(TUT_BINS)
+
+tutorial-%: deps deps-data deps-plot
+	@dir=$$(ls -d tutorials/0$*-* 2>/dev/null | head -n1); \
+	 if [ -z "$$dir" ]; then echo "no tutorial $* (see tutorials/)"; exit 1; fi; \
+	 name=$${dir#tutorials/}; \
+	 $(MAKE) --no-print-directory $(BUILD)/tutorials/$$name && \
+	 mkdir -p out && ./$(BUILD)/tutorials/$$name $(ARGS)
+
+# ---- benchmarks --------------------------------------------------------------
+$(BUILD)/bench/%: bench/%.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -O3 $< $(LIB) $(LDLIBS) -ldl -o $@
+
+bench: deps deps-data deps-bench
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; ./$$b || exit 1; done
+	@if [ -f bench/epoch_torch.py ]; then echo "== bench/epoch_torch.py"; fi
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

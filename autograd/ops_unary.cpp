@@ -1,0 +1,112 @@
+// ops_unary.cpp — element-wise functions y = f(x) and their derivatives.
+//
+// Each backward is dx += dy ⊙ f'(x), with f'(x) written in terms of whichever of
+// x or y is cheaper (sigmoid' = y(1−y), tanh' = 1−y², exp' = y).
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/ops.h"
+
+namespace aet {
+
+template <class F>
+static Tensor unary(const char* op, const Tensor& x, F f, void (*backward)(TapeEntry&),
+                    float scalar = 0.0f) {
+  Tensor y = Tensor::empty(x.shape());
+  const float* X = x.data();
+  float* Y = y.data();
+  for (size_t i = 0; i < x.size(); ++i) Y[i] = f(X[i]);
+  record(op, y, {x}, backward, scalar);
+  return y;
+}
+
+// The loop every backward here shares: dx[i] += dy[i] · g(x[i], y[i]).
+template <class G>
+static void chain(TapeEntry& e, G g) {
+  const float *dy = e.out.grad(), *X = e.in[0].data(), *Y = e.out.data();
+  float* dx = e.in[0].grad();
+  for (size_t i = 0; i < e.out.size(); ++i) dx[i] += dy[i] * g(X[i], Y[i]);
+}
+
+// y = max(0, x)            dx += dy · [x > 0]
+Tensor relu(const Tensor& x) {
+  return unary("relu", x, [](float v) { return v > 0.0f ? v : 0.0f; }, [](TapeEntry& e) {
+    chain(e, [](float xv, float) { return xv > 0.0f ? 1.0f : 0.0f; });
+  });
+}
+
+// y = x (x > 0), s·x else  dx += dy · (x > 0 ? 1 : s)
+Tensor leaky_relu(const Tensor& x, float slope) {
+  Tensor y = Tensor::empty(x.shape());
+  const float* X = x.data();
+  float* Y = y.data();
+  for (size_t i = 0; i < x.size(); ++i) Y[i] = X[i] > 0.0f ? X[i] : slope * X[i];
+  record("leaky_relu", y, {x}, [](TapeEntry& e) {
+    const float s = e.scalar;
+    chain(e, [s](float xv, float) { return xv > 0.0f ? 1.0f : s; });
+  }, slope);
+  return y;
+}
+
+// y = 1 / (1 + e^−x)       dx += dy · y(1 − y)
+Tensor sigmoid(const Tensor& x) {
+  return unary("sigmoid", x,
+      [](float v) {  // two branches so that e^|v| never overflows
+        if (v >= 0.0f) return 1.0f / (1.0f + std::exp(-v));
+        const float ev = std::exp(v);
+        return ev / (1.0f + ev);
+      },
+      [](TapeEntry& e) { chain(e, [](float, float yv) { return yv * (1.0f - yv); }); });
+}
+
+// y = tanh x               dx += dy · (1 − y²)
+Tensor tanh(const Tensor& x) {
+  return unary("tanh", x, [](float v) { return std::tanh(v); }, [](TapeEntry& e) {
+    chain(e, [](float, float yv) { return 1.0f - yv * yv; });
+  });
+}
+
+// y = e^x                  dx += dy · y
+Tensor exp(const Tensor& x) {
+  return unary("exp", x, [](float v) { return std::exp(v); }, [](TapeEntry& e) {
+    chain(e, [](float, float yv) { return yv; });
+  });
+}
+
+static void check_domain(const char* op, const Tensor& x, bool strictly_positive) {
+  const float* X = x.data();
+  for (size_t i = 0; i < x.size(); ++i) {
+    const bool bad = strictly_positive ? !(X[i] > 0.0f) : !(X[i] >= 0.0f);
+    if (bad)
+      throw std::domain_error(std::string(op) + ": input " + shape_str(x.shape()) + " has " +
+                              std::to_string(X[i]) + " at element " + std::to_string(i) +
+                              (strictly_positive ? "; log needs every input > 0"
+                                                 : "; sqrt needs every input >= 0"));
+  }
+}
+
+// y = ln x  (x > 0)        dx += dy / x
+Tensor log(const Tensor& x) {
+  check_domain("log", x, true);
+  return unary("log", x, [](float v) { return std::log(v); }, [](TapeEntry& e) {
+    chain(e, [](float xv, float) { return 1.0f / xv; });
+  });
+}
+
+// y = x²                   dx += dy · 2x
+Tensor square(const Tensor& x) {
+  return unary("square", x, [](float v) { return v * v; }, [](TapeEntry& e) {
+    chain(e, [](float xv, float) { return 2.0f * xv; });
+  });
+}
+
+// y = √x  (x >= 0)         dx += dy / (2y)   (infinite at x = 0, as the math says)
+Tensor sqrt(const Tensor& x) {
+  check_domain("sqrt", x, false);
+  return unary("sqrt", x, [](float v) { return std::sqrt(v); }, [](TapeEntry& e) {
+    chain(e, [](float, float yv) { return 0.5f / yv; });
+  });
+}
+
+}  // namespace aet

@@ -1,0 +1,18 @@
+// thread_pool.h — a small persistent pool of worker threads.
+//
+// Threads are created once (not per call) and wait on a condition variable.
+// parallel_for(n, fn) runs fn(i) for i in [0, n) over the pool and the calling
+// thread, and returns when all are done. With one thread it is a plain loop.
+// The thread count comes from set_num_threads(), else the AET_THREADS environment
+// variable, else the number of cores.
+#pragma once
+#include <functional>
+
+namespace aet {
+
+int num_threads();
+// n >= 1; throws std::invalid_argument otherwise.
+void set_num_threads(int n);
+void parallel_for(int n_tasks, const std::function<void(int task)>& fn);
+
+}  // namespace aet
