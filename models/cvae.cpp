@@ -1,0 +1,61 @@
+// cvae.cpp — the VAE with the class concatenated in the two places cvae.h marks.
+#include "models/cvae.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "nn/losses.h"
+
+namespace aet {
+
+CVAE::CVAE(int input_dim, int num_classes, int hidden, int latent, Rng& rng)
+    : input_dim_(input_dim), classes_(num_classes), latent_(latent) {
+  if (latent < 1) throw std::invalid_argument("CVAE: latent size must be >= 1, got " + std::to_string(latent));
+  if (num_classes < 1) throw std::invalid_argument("CVAE: needs at least one class");
+  enc_hidden = Linear(input_dim + num_classes, hidden, Init::He, rng);
+  enc_mu = Linear(hidden, latent, Init::Xavier, rng);
+  enc_logvar = Linear(hidden, latent, Init::Xavier, rng);
+  decoder = MLP({latent + num_classes, hidden, input_dim}, ReLU, rng, Identity);
+}
+
+VAE::Posterior CVAE::encode(const Tensor& x, const Tensor& y) const {
+  Tensor h = relu(enc_hidden(concat_cols(x, y)));  // condition 1: [x, y]
+  return {enc_mu(h), enc_logvar(h)};
+}
+
+Tensor CVAE::decode_logits(const Tensor& z, const Tensor& y) const {
+  return decoder(concat_cols(z, y));  // condition 2: [z, y]
+}
+
+Tensor CVAE::decode(const Tensor& z, const Tensor& y) const { return sigmoid(decode_logits(z, y)); }
+
+VaeLoss CVAE::loss(const Tensor& x, const Tensor& y, Rng& rng, float beta) const {
+  auto [mu, logvar] = encode(x, y);
+  Tensor z = reparameterize(mu, logvar, rng);
+  Tensor recon = bce_loss(decode_logits(z, y), x);
+  Tensor kl = gaussian_kl(mu, logvar);
+  return {recon + kl * beta, recon.item(), kl.item()};
+}
+
+Tensor CVAE::reconstruct(const Tensor& x, const Tensor& y) const {
+  NoGrad no_grad;
+  return decode(encode(x, y).mu, y);
+}
+
+Tensor CVAE::sample(int cls, int n, Rng& rng) const {
+  if (cls < 0 || cls >= classes_)
+    throw std::out_of_range("CVAE::sample: class " + std::to_string(cls) + " is outside [0," +
+                            std::to_string(classes_) + ")");
+  NoGrad no_grad;
+  Tensor y = Tensor::zeros({n, classes_});
+  for (int i = 0; i < n; ++i) y.data()[static_cast<size_t>(i) * classes_ + cls] = 1.0f;
+  return decode(Tensor::randn({n, latent_}, rng), y);
+}
+
+ParamList CVAE::parameters() const {
+  return join({prefixed("enc_hidden", enc_hidden.parameters()), prefixed("enc_mu", enc_mu.parameters()),
+               prefixed("enc_logvar", enc_logvar.parameters()), prefixed("decoder", decoder.parameters())});
+}
+
+}  // namespace aet

@@ -1,0 +1,50 @@
+// vae.cpp — the equations of vae.h, line for line.
+#include "models/vae.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "nn/losses.h"
+
+namespace aet {
+
+VAE::VAE(int input_dim, int hidden, int latent, Rng& rng) : input_dim_(input_dim), latent_(latent) {
+  if (latent < 1) throw std::invalid_argument("VAE: latent size must be >= 1, got " + std::to_string(latent));
+  enc_hidden = Linear(input_dim, hidden, Init::He, rng);
+  enc_mu = Linear(hidden, latent, Init::Xavier, rng);
+  enc_logvar = Linear(hidden, latent, Init::Xavier, rng);
+  decoder = MLP({latent, hidden, input_dim}, ReLU, rng, Identity);  // logits; sigmoid in the loss
+}
+
+VAE::Posterior VAE::encode(const Tensor& x) const {
+  Tensor h = relu(enc_hidden(x));
+  return {enc_mu(h), enc_logvar(h)};
+}
+
+Tensor VAE::decode_logits(const Tensor& z) const { return decoder(z); }
+Tensor VAE::decode(const Tensor& z) const { return sigmoid(decode_logits(z)); }
+
+VaeLoss VAE::loss(const Tensor& x, Rng& rng, float beta) const {
+  auto [mu, logvar] = encode(x);
+  Tensor z = reparameterize(mu, logvar, rng);
+  Tensor recon = bce_loss(decode_logits(z), x);
+  Tensor kl = gaussian_kl(mu, logvar);
+  return {recon + kl * beta, recon.item(), kl.item()};
+}
+
+Tensor VAE::reconstruct(const Tensor& x) const {
+  NoGrad no_grad;
+  return decode(encode(x).mu);
+}
+
+Tensor VAE::sample(int n, Rng& rng) const {
+  NoGrad no_grad;
+  return decode(Tensor::randn({n, latent_}, rng));
+}
+
+ParamList VAE::parameters() const {
+  return join({prefixed("enc_hidden", enc_hidden.parameters()), prefixed("enc_mu", enc_mu.parameters()),
+               prefixed("enc_logvar", enc_logvar.parameters()), prefixed("decoder", decoder.parameters())});
+}
+
+}  // namespace aet
