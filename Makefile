@@ -24,7 +24,7 @@ DEPS_DATA  := dataset-fashion-mnist
 DEPS_PLOT  := gnuplot-nox
 DEPS_BENCH := libopenblas-dev python3-torch
 
-LIB_SRC  := $(wildcard autograd/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp)
+LIB_SRC  := $(wildcard autograd/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp tutorials/common/*.cpp)
 LIB_OBJ  := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
 LIB      := $(BUILD)/libaet.a
 TEST_SRC := $(wildcard tests/*.cpp)
@@ -70,14 +70,15 @@ $(LIB): $(LIB_OBJ)
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $(TEST_OBJ) $(LIB) $(LDLIBS) -o $@
 
-test: deps-data | deps
-	@$(MAKE) --no-print-directory $(TEST_BIN)
+# The suite also runs every tutorial in --smoke mode, so they are built first.
+test: deps-data deps-plot | deps
+	@$(MAKE) --no-print-directory $(TEST_BIN) $(TUT_BINS)
 	$(TEST_BIN)
 
 # ---- tutorials ---------------------------------------------------------------
 $(BUILD)/tutorials/%: tutorials/%/main.cpp $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(CXX) $(CXXFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
 
 tutorials: $(TUT_BINS)
 
@@ -101,4 +102,4 @@ bench: deps deps-data deps-bench
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d)

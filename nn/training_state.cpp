@@ -1,0 +1,39 @@
+// training_state.cpp — a Checkpoint with fixed names: "model.*", the optimizer's
+// state, "rng.*", "epoch", and the loss history as two tensors.
+#include "nn/training_state.h"
+
+#include "nn/checkpoint.h"
+
+namespace aet {
+
+void save_training_state(const std::string& path, const Module& model, const Optimizer& opt,
+                         const Rng& rng, int epoch, const TrainingHistory& history) {
+  Checkpoint ck;
+  ck.tensors = prefixed("model", model.parameters());
+  add_optimizer_state(ck, opt);
+  add_rng_state(ck, "rng", rng);
+  ck.set_integer("epoch", static_cast<uint64_t>(epoch));
+  if (!history.train_loss.empty()) {
+    const int n = static_cast<int>(history.train_loss.size());
+    ck.tensors.push_back({"history.train_loss", Tensor::from({n}, history.train_loss)});
+    if (history.test_loss.size() == history.train_loss.size())
+      ck.tensors.push_back({"history.test_loss", Tensor::from({n}, history.test_loss)});
+  }
+  save_checkpoint(path, ck);
+}
+
+int load_training_state(const std::string& path, const Module& model, Optimizer& opt, Rng& rng,
+                        TrainingHistory* history) {
+  Checkpoint ck = read_checkpoint(path);
+  load_parameters(ck, prefixed("model", model.parameters()), path, /*ignore_extra=*/true);
+  restore_optimizer_state(ck, opt);
+  restore_rng_state(ck, "rng", rng);
+  if (history) {
+    *history = {};
+    if (ck.has_tensor("history.train_loss")) history->train_loss = ck.tensor("history.train_loss").to_vector();
+    if (ck.has_tensor("history.test_loss")) history->test_loss = ck.tensor("history.test_loss").to_vector();
+  }
+  return static_cast<int>(ck.integer("epoch"));
+}
+
+}  // namespace aet
