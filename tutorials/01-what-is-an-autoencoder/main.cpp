@@ -1,0 +1,130 @@
+// Tutorial 1 — what an autoencoder is: compress 784 pixels to Z numbers and back.
+// Read README.md beside this file first; this program trains what it describes.
+#include <fmt/core.h>
+
+#include <filesystem>
+
+#include "datasets/fashion_mnist.h"
+#include "datasets/loader.h"
+#include "models/autoencoder.h"
+#include "nn/checkpoint.h"
+#include "nn/progress.h"
+#include "nn/training_state.h"
+#include "tutorials/common/image_grid.h"
+#include "tutorials/common/options.h"
+#include "tutorials/common/plot.h"
+
+using namespace aet;
+
+// Mean test loss, in batches, with the tape off.
+static float test_loss(const Autoencoder& ae, const Dataset& test) {
+  NoGrad no_grad;
+  Rng unused(0);
+  BatchLoader loader(test, 1000, /*shuffle=*/false, unused);
+  Batch b;
+  double total = 0;
+  while (loader.next(b)) total += double(ae.loss(b.x).item()) * b.x.rows();
+  return static_cast<float>(total / test.size());
+}
+
+int main(int argc, char** argv) {
+  CommonOptions opt;
+  opt.epochs = 5;
+  opt.out = "out/01-what-is-an-autoencoder";
+  int latent = 10, batch_size = 128;
+  float lr = 1e-3f;
+  bool resume = false;
+  CLI::App app{"Tutorial 1: train an autoencoder on Fashion-MNIST"};
+  add_common_flags(app, opt);
+  app.add_option("--latent", latent, "code size Z")->check(CLI::Range(1, 784))->capture_default_str();
+  app.add_option("--batch", batch_size, "batch size N")->check(CLI::Range(1, 60000))->capture_default_str();
+  app.add_option("--lr", lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_flag("--resume", resume, "continue from the checkpoint in --out");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    apply_common_flags(opt);
+    const std::string dir = default_data_dir(opt.data);
+    Dataset train = load_fashion_mnist(dir, Split::Train);
+    Dataset test = load_fashion_mnist(dir, Split::Test);
+    if (opt.smoke) {
+      train = first_n(train, 512);
+      test = first_n(test, 256);
+      opt.epochs = 1;
+    }
+    fmt::print("Fashion-MNIST: {} training and {} test images of {}x{} = {} pixels (from {})\n", train.size(),
+               test.size(), train.height, train.width, train.dim(), dir);
+
+    Rng rng(opt.seed);
+    Autoencoder ae(train.dim(), {512, 256}, latent, rng);
+    Adam adam(ae.parameters(), {.lr = lr});
+    fmt::print("model: encoder {} | decoder {} | {} parameters\n", ae.encoder.describe(), ae.decoder.describe(),
+               ae.num_parameters());
+    fmt::print("compression: {} floats -> {} floats, {:.1f}x smaller\n", train.dim(), latent,
+               double(train.dim()) / latent);
+    fmt::print("threads: {}, seed: {}, batch: {}, Adam lr {}\n\n", num_threads(), opt.seed, batch_size, lr);
+
+    const std::string state_path = opt.out + "/training_state.ckpt";
+    TrainingHistory history;
+    int first_epoch = 1;
+    if (resume) {
+      first_epoch = load_training_state(state_path, ae, adam, rng, &history) + 1;
+      fmt::print("resumed from {} after epoch {}\n", state_path, first_epoch - 1);
+    }
+
+    BatchLoader loader(train, batch_size, /*shuffle=*/true, rng);
+    Batch batch;
+    fmt::print("{:>5} {:>12} {:>12} {:>8}\n", "epoch", "train MSE", "test MSE", "time");
+    for (int epoch = first_epoch; epoch <= opt.epochs; ++epoch) {
+      Timer timer;
+      ProgressBar bar(loader.num_batches(), fmt::format("epoch {}/{}", epoch, opt.epochs));
+      double sum = 0;
+      int seen = 0;
+      loader.start_epoch();
+      while (loader.next(batch)) {
+        adam.zero_grad();
+        Tensor loss = ae.loss(batch.x);  // mean over pixels of (x̂ − x)²
+        check_finite(loss.item(), "reconstruction (MSE)", epoch, batch.index);
+        backward(loss);
+        adam.step();
+        sum += double(loss.item()) * batch.x.rows();
+        seen += batch.x.rows();
+        bar.update(batch.index + 1, sum / seen, seen);
+      }
+      bar.finish();
+      history.train_loss.push_back(static_cast<float>(sum / seen));
+      history.test_loss.push_back(test_loss(ae, test));
+      save_training_state(state_path, ae, adam, rng, epoch, history);
+      fmt::print("{:>5} {:>12.5f} {:>12.5f} {:>7.1f}s\n", epoch, history.train_loss.back(), history.test_loss.back(),
+                 timer.seconds());
+    }
+
+    // The encoder's weights, for tutorials 2 and 3.
+    const std::string model_path = fmt::format("{}/autoencoder_z{}.ckpt", opt.out, latent);
+    save_parameters(model_path, ae.parameters());
+
+    // Pictures: two test images of every class, originals above reconstructions.
+    std::vector<int> picks;
+    for (int c = 0; c < test.num_classes; ++c)
+      for (int i = 0, found = 0; i < test.size() && found < 2; ++i)
+        if (test.labels[i] == c) picks.push_back(i), ++found;
+    Dataset shown = subset(test, picks);
+    Tensor recon;
+    {
+      NoGrad no_grad;
+      recon = ae.forward(shown.images);
+    }
+    write_comparison_grid(opt.out + "/reconstructions.png", shown.images, recon, test.height, test.width, 3,
+                          "original", fmt::format("Z={}", latent));
+    std::vector<double> tr(history.train_loss.begin(), history.train_loss.end());
+    std::vector<double> te(history.test_loss.begin(), history.test_loss.end());
+    plot_lines(opt.out + "/loss_curve.png", fmt::format("Autoencoder 784-512-256-{} on Fashion-MNIST", latent),
+               "epoch", "MSE per pixel", {"train", "test"}, {tr, te});
+    fmt::print("\nfinal test MSE {:.5f} per pixel (RMSE {:.3f} on a 0..1 scale)\n", history.test_loss.back(),
+               std::sqrt(history.test_loss.back()));
+    fmt::print("wrote {0}/reconstructions.png, {0}/loss_curve.png, {1}\n", opt.out, model_path);
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+}
