@@ -1,0 +1,126 @@
+// gemm.cpp — gemm(): checks the sizes, picks a kernel for this CPU, splits C over threads.
+//
+// Kernels (fastest first; the first this CPU supports is used unless one is forced):
+//   avx512    gemm_avx512.cpp    needs avx512f/vl/bw/dq (+ avx2, fma)
+//   avx2      gemm_avx2.cpp      needs avx2 and fma
+//   portable  gemm_portable.cpp  any x86-64 (plain C++, vectorised by the compiler)
+// The SIMD files are compiled with extra -m flags, so nothing in them may run before
+// the CPU check below; this file is compiled for baseline x86-64.
+//
+// Threads: C is cut into one slice per thread, along N (a block of columns, all of A,
+// the matching columns of B) or along M (a block of rows). Each thread packs what its
+// slice reads, so the operand every slice shares is packed once per thread; we cut
+// along the longer side of C, which makes that shared operand the smaller one.
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/gemm.h"
+#include "autograd/thread_pool.h"
+
+namespace aet {
+namespace {
+
+struct Kernel {
+    const char* name;
+    detail::GemmBlockFn fn;
+    int m_align;  // slice boundaries at multiples of the micro-tile, so
+    int n_align;  // no slice gets an extra partial tile
+    bool (*supported)();
+    const char* needs;
+};
+
+bool has_avx512() {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+bool always() { return true; }
+
+const Kernel kKernels[] = {
+    {"avx512", detail::gemm_block_avx512, 8, 16, has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
+    {"avx2", detail::gemm_block_avx2, 6, 16, has_avx2, "AVX2 and FMA"},
+    {"portable", detail::gemm_block_portable, 4, 16, always, "nothing"},
+};
+
+const Kernel* best_kernel() {
+    for (const Kernel& k : kKernels)
+        if (k.supported()) return &k;
+    return &kKernels[2];
+}
+
+std::atomic<const Kernel*> g_forced{nullptr};  // nullptr = "auto"
+
+const Kernel& active_kernel() {
+    static const Kernel* const best = best_kernel();
+    const Kernel* forced = g_forced.load(std::memory_order_acquire);
+    return forced != nullptr ? *forced : *best;
+}
+
+// Below this many flops (2*M*N*K) a product runs on one thread: waking a second thread
+// and packing twice would cost more than the work it takes over (~10 us of work).
+constexpr double kMinParallelFlops = 1.5e6;
+
+}  // namespace
+
+void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, float* C,
+          bool accumulate) {
+    if (M < 0 || N < 0 || K < 0)
+        throw std::invalid_argument("gemm: negative size M=" + std::to_string(M) +
+                                    " N=" + std::to_string(N) + " K=" + std::to_string(K));
+    if (M == 0 || N == 0) return;
+    const Kernel& kernel = active_kernel();
+    // Row strides of the stored matrices (see gemm.h for the layouts).
+    const int lda = layout == Layout::TN ? M : K;
+    const int ldb = layout == Layout::NT ? K : N;
+    const int ldc = N;
+
+    const double flops = 2.0 * M * N * K;
+    const bool split_n = N >= M;
+    const int align = split_n ? kernel.n_align : kernel.m_align;
+    const int units = ((split_n ? N : M) + align - 1) / align;  // tiles along the cut side
+    int slices = flops < kMinParallelFlops ? 1 : num_threads();
+    if (slices > units) slices = units;
+    if (slices <= 1) {
+        kernel.fn(layout, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+        return;
+    }
+    parallel_for(slices, [&](int t) {
+        // Slice t covers tiles [units*t/slices, units*(t+1)/slices) of the cut side.
+        const int extent = split_n ? N : M;
+        const int lo = int(long(units) * t / slices) * align;
+        const int hi = std::min(int(long(units) * (t + 1) / slices) * align, extent);
+        if (split_n) {  // columns [lo, hi) of C and of op(B)
+            const float* b = layout == Layout::NT ? B + size_t(lo) * ldb : B + lo;
+            kernel.fn(layout, M, hi - lo, K, A, lda, b, ldb, C + lo, ldc, accumulate);
+        } else {  // rows [lo, hi) of C and of op(A)
+            const float* a = layout == Layout::TN ? A + lo : A + size_t(lo) * lda;
+            kernel.fn(layout, hi - lo, N, K, a, lda, B, ldb, C + size_t(lo) * ldc, ldc,
+                      accumulate);
+        }
+    });
+}
+
+const char* gemm_kernel_name() { return active_kernel().name; }
+
+void gemm_force_kernel(const char* name) {
+    const std::string wanted = name == nullptr ? "" : name;
+    if (wanted == "auto") {
+        g_forced.store(nullptr, std::memory_order_release);
+        return;
+    }
+    for (const Kernel& k : kKernels) {
+        if (wanted != k.name) continue;
+        if (!k.supported())
+            throw std::invalid_argument("gemm_force_kernel: kernel '" + wanted + "' needs " +
+                                        k.needs + ", which this CPU does not support");
+        g_forced.store(&k, std::memory_order_release);
+        return;
+    }
+    throw std::invalid_argument("gemm_force_kernel: unknown kernel '" + wanted +
+                                "' (expected auto, avx512, avx2 or portable)");
+}
+
+}  // namespace aet

@@ -1,0 +1,262 @@
+// gemm_avx2.cpp — the AVX2+FMA matrix product (compiled with -mavx2 -mfma).
+//
+// gemm() selects this kernel at run time on CPUs with AVX2 and FMA but no AVX-512
+// (gemm_avx512.cpp has the same structure with 512-bit vectors). Read gemm_naive.cpp
+// first: this computes the same thing, C(M,N) [+]= op(A)·op(B).
+//
+// Structure (the classic Goto/BLIS scheme):
+//   for each column block of C      (nc <= kNcMax columns)
+//     for each depth block          (kc <= kKcMax)
+//       pack B(kc, nc) into panels of 16 columns, k-major (two ymm loads per k)
+//       for each row block of C     (mc <= kMcMax rows)
+//         pack A(mc, kc) into panels of 6 rows, k-major (6 floats per k)
+//         for each 6-row A panel       (stays in L1: kc*6 floats = 9 KB)
+//           for each 16-column B panel (streams from L2: the B block is ~1.2 MB)
+//             micro-kernel: a 6x16 tile of C held in 12 ymm registers
+// Packing reads A and B in whichever layout they are stored in (NN, TN, NT), so a
+// transpose is never materialised: a stored row that must become a column is moved
+// with 8x8 register transposes while packing.
+//
+// Edges: panels are zero-padded to 6 rows and to a multiple of 8 columns, so the
+// micro-kernel always runs full length; when writing C it skips missing rows and
+// masks the missing columns of the last vector. Any M, N, K >= 1 works.
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+#include "autograd/gemm.h"
+
+namespace aet::detail {
+namespace {
+
+// Micro-tile: 6 rows by 2 ymm vectors (16 columns): 12 accumulators + 2 B vectors +
+// 1 broadcast = 15 of the 16 ymm registers. Per k: 12 FMAs for 2 loads + 6 broadcasts.
+constexpr int kMr = 6;
+constexpr int kNv = 2;
+constexpr int kNr = 8 * kNv;  // 16
+// Cache blocks for a core with 48 KB L1d and 2 MB L2 (lscpu on the target machine):
+// the packed A panel (kc*6 floats) stays in L1, the packed B block (kc*nc floats,
+// 384*768*4 = 1.2 MB) stays in L2.
+constexpr int kKcMax = 384;
+constexpr int kNcMax = 48 * kNr;  // 768
+constexpr int kMcMax = 42 * kMr;  // 252: bounds the A buffer only (A panels live in L1)
+
+int imin(int a, int b) { return a < b ? a : b; }
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+int round_up(int a, int b) { return ceil_div(a, b) * b; }
+
+// Packing buffer, 64-byte aligned, one per thread, grown on demand and reused.
+class PackBuffer {
+public:
+    ~PackBuffer() { std::free(data_); }
+    float* get(size_t n_floats) {
+        if (n_floats > capacity_) {
+            std::free(data_);
+            const size_t bytes = (n_floats * sizeof(float) + 63) / 64 * 64;
+            data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+            if (data_ == nullptr) throw std::bad_alloc();
+            capacity_ = n_floats;
+        }
+        return data_;
+    }
+
+private:
+    float* data_ = nullptr;
+    size_t capacity_ = 0;
+};
+thread_local PackBuffer t_pack_a;
+thread_local PackBuffer t_pack_b;
+
+// Lane mask with the first `count` (0..8) lanes on, for maskload/maskstore.
+__m256i first_lanes(int count) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane);
+}
+
+// Loads the 8x8 block at src (rows ld apart) transposed: out[k][i] = src[i*ld + k],
+// with rows i >= valid read as zeros. The 128-bit halves of rows i and i+4 are loaded
+// into one register (the insert runs on the load ports), which leaves two shuffle
+// stages (16 shuffles) instead of three.
+void load_transposed8x8(const float* src, size_t ld, int valid, __m256 out[8]) {
+    auto load4 = [&](int row, int col) {
+        return row < valid ? _mm_loadu_ps(src + row * ld + col) : _mm_setzero_ps();
+    };
+    __m256 t[8];
+    for (int i = 0; i < 4; ++i) {  // row i in the low half, row i + 4 in the high half
+        t[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4(i, 0)), load4(i + 4, 0), 1);
+        t[4 + i] = _mm256_insertf128_ps(_mm256_castps128_ps256(load4(i, 4)), load4(i + 4, 4), 1);
+    }
+    for (int h = 0; h < 2; ++h) {  // h = 0: columns 0..3, h = 1: columns 4..7
+        const __m256 u0 = _mm256_unpacklo_ps(t[4 * h + 0], t[4 * h + 1]);
+        const __m256 u1 = _mm256_unpackhi_ps(t[4 * h + 0], t[4 * h + 1]);
+        const __m256 u2 = _mm256_unpacklo_ps(t[4 * h + 2], t[4 * h + 3]);
+        const __m256 u3 = _mm256_unpackhi_ps(t[4 * h + 2], t[4 * h + 3]);
+        out[4 * h + 0] = _mm256_shuffle_ps(u0, u2, 0x44);
+        out[4 * h + 1] = _mm256_shuffle_ps(u0, u2, 0xEE);
+        out[4 * h + 2] = _mm256_shuffle_ps(u1, u3, 0x44);
+        out[4 * h + 3] = _mm256_shuffle_ps(u1, u3, 0xEE);
+    }
+}
+
+// dst[k*W + j] = src[k*ld + j] for j < cols, 0 for cols <= j < W (W = 6 or a multiple
+// of 8). Used when the stored rows already run along the panel: B in NN/TN, A in TN.
+void pack_copy(const float* src, int ld, int cols, int kc, int W, float* dst) {
+    for (int j = 0; j < W; j += 8) {
+        const int width = imin(8, W - j);
+        const __m256i load_mask = first_lanes(imin(cols - j, width));
+        const __m256i store_mask = first_lanes(width);
+        for (int k = 0; k < kc; ++k) {
+            const __m256 x = _mm256_maskload_ps(src + size_t(k) * ld + j, load_mask);
+            _mm256_maskstore_ps(dst + size_t(k) * W + j, store_mask, x);
+        }
+    }
+}
+
+// dst[k*W + r] = src[r*ld + k] for r < rows, 0 for rows <= r < W (W = 6 or a multiple
+// of 8). Used when a stored row must become a panel column: A in NN/NT, B in NT.
+void pack_transpose(const float* src, int ld, int rows, int kc, int W, float* dst) {
+    for (int r0 = 0; r0 < W; r0 += 8) {
+        const int width = imin(8, W - r0);           // lanes stored per k
+        const int valid = imin(rows - r0, width);    // lanes read from src
+        const __m256i store_mask = first_lanes(width);
+        const float* s = src + size_t(r0) * ld;
+        int k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            __m256 r[8];
+            load_transposed8x8(s + k, size_t(ld), valid, r);
+            for (int i = 0; i < 8; ++i)
+                _mm256_maskstore_ps(dst + size_t(k + i) * W + r0, store_mask, r[i]);
+        }
+        for (; k < kc; ++k)
+            for (int i = 0; i < width; ++i)
+                dst[size_t(k) * W + r0 + i] = i < valid ? s[size_t(i) * ld + k] : 0.0f;
+    }
+}
+
+// Packs op(A)(mc, kc) into ceil(mc/6) panels of kc*6 floats. A points at op(A)(0, 0).
+void pack_a(Layout layout, const float* A, int lda, int mc, int kc, float* dst) {
+    for (int i = 0; i < mc; i += kMr, dst += size_t(kc) * kMr) {
+        const int rows = imin(kMr, mc - i);
+        if (layout == Layout::TN)  // A stored (K,M): op(A)(i,k) = A[k*lda + i]
+            pack_copy(A + i, lda, rows, kc, kMr, dst);
+        else  // A stored (M,K): op(A)(i,k) = A[i*lda + k]
+            pack_transpose(A + size_t(i) * lda, lda, rows, kc, kMr, dst);
+    }
+}
+
+// Width of the packed B panel that starts at column j of an nc-wide block.
+int panel_width(int nc, int j) { return round_up(imin(kNr, nc - j), 8); }
+
+// Packs op(B)(kc, nc) into panels of up to 16 columns (kc*width floats each).
+void pack_b(Layout layout, const float* B, int ldb, int nc, int kc, float* dst) {
+    for (int j = 0; j < nc; j += kNr) {
+        const int width = panel_width(nc, j), cols = imin(kNr, nc - j);
+        if (layout == Layout::NT)  // B stored (N,K): op(B)(k,j) = B[j*ldb + k]
+            pack_transpose(B + size_t(j) * ldb, ldb, cols, kc, width, dst);
+        else  // B stored (K,N): op(B)(k,j) = B[k*ldb + j]
+            pack_copy(B + j, ldb, cols, kc, width, dst);
+        dst += size_t(kc) * width;
+    }
+}
+
+// C(m, n) (+)= a·b for one tile: a is a packed A panel (kc x 6), b a packed B panel
+// (kc x 8*NV), m <= 6 and n <= 8*NV the part of the tile inside C.
+// The 6 x NV accumulators stay in registers for the whole k loop (all loops over i and
+// v are unrolled, so every acc[i][v] is a fixed register).
+template <int NV>
+void micro_kernel(int kc, const float* a, const float* b, float* c, int ldc, bool accumulate,
+                  int m, int n) {
+    __m256 acc[kMr][NV];
+#pragma GCC unroll 6
+    for (int i = 0; i < kMr; ++i) {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
+        if (i < m) _mm_prefetch(reinterpret_cast<const char*>(c + size_t(i) * ldc), _MM_HINT_T0);
+    }
+    for (int k = 0; k < kc; ++k) {
+        __m256 bv[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) bv[v] = _mm256_load_ps(b + 8 * v);
+#pragma GCC unroll 6
+        for (int i = 0; i < kMr; ++i) {
+            const __m256 ai = _mm256_broadcast_ss(a + i);
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+        }
+        a += kMr;
+        b += 8 * NV;
+    }
+    // Columns of the last vector that lie inside C (n > 8*(NV-1) by construction).
+    const int tail = n - 8 * (NV - 1);
+    const __m256i last = first_lanes(tail);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMr; ++i) {
+        if (i >= m) break;
+        float* row = c + size_t(i) * ldc;
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) {
+            __m256 x = acc[i][v];
+            if (tail == 8 || v < NV - 1) {  // whole vector inside C
+                if (accumulate) x = _mm256_add_ps(x, _mm256_loadu_ps(row + 8 * v));
+                _mm256_storeu_ps(row + 8 * v, x);
+            } else {
+                if (accumulate) x = _mm256_add_ps(x, _mm256_maskload_ps(row + 8 * v, last));
+                _mm256_maskstore_ps(row + 8 * v, last, x);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void gemm_block_avx2(Layout layout, int M, int N, int K, const float* A, int lda,
+                     const float* B, int ldb, float* C, int ldc, bool accumulate) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        if (!accumulate)
+            for (int i = 0; i < M; ++i)
+                for (int j = 0; j < N; ++j) C[size_t(i) * ldc + j] = 0.0f;
+        return;
+    }
+    // Equal-sized blocks (784 = 2 x 392, rather than 384 + 384 + a sliver of 16).
+    const int kc_step = ceil_div(K, ceil_div(K, kKcMax));
+    const int nc_step = round_up(ceil_div(N, ceil_div(N, kNcMax)), 8);
+    const int mc_step = round_up(ceil_div(M, ceil_div(M, kMcMax)), kMr);
+    float* a_pack = t_pack_a.get(size_t(imin(round_up(M, kMr), mc_step)) * kc_step);
+    float* b_pack = t_pack_b.get(size_t(round_up(imin(N, nc_step), 8)) * kc_step);
+
+    for (int jc = 0; jc < N; jc += nc_step) {
+        const int nc = imin(nc_step, N - jc);
+        for (int pc = 0; pc < K; pc += kc_step) {
+            const int kc = imin(kc_step, K - pc);
+            const bool add = accumulate || pc > 0;  // later depth blocks add to the first
+            const float* b_src = layout == Layout::NT ? B + size_t(jc) * ldb + pc
+                                                      : B + size_t(pc) * ldb + jc;
+            pack_b(layout, b_src, ldb, nc, kc, b_pack);
+            for (int ic = 0; ic < M; ic += mc_step) {
+                const int mc = imin(mc_step, M - ic);
+                const float* a_src = layout == Layout::TN ? A + size_t(pc) * lda + ic
+                                                          : A + size_t(ic) * lda + pc;
+                pack_a(layout, a_src, lda, mc, kc, a_pack);
+                for (int ir = 0; ir < mc; ir += kMr) {
+                    const float* a_panel = a_pack + size_t(ir) * kc;
+                    const float* b_panel = b_pack;
+                    const int m = imin(kMr, mc - ir);
+                    for (int jr = 0; jr < nc; jr += kNr) {
+                        const int width = panel_width(nc, jr), n = imin(kNr, nc - jr);
+                        float* c = C + size_t(ic + ir) * ldc + jc + jr;
+                        if (width == 16)
+                            micro_kernel<2>(kc, a_panel, b_panel, c, ldc, add, m, n);
+                        else
+                            micro_kernel<1>(kc, a_panel, b_panel, c, ldc, add, m, n);
+                        b_panel += size_t(kc) * width;
+                    }
+                }
+            }
+        }
+    }
+}
+
+}  // namespace aet::detail
