@@ -8,9 +8,9 @@
 # Objects go under build/; header dependencies are tracked with -MMD -MP.
 
 CXX      ?= g++
-CXXFLAGS ?= -O2 -g
+OPTFLAGS ?= -O2 -g
 # -fno-math-errno lets g++ vectorise sqrt (Adam); nothing here reads errno after math calls.
-CXXFLAGS += -std=c++20 -Wall -Wextra -fno-math-errno -pthread -I. -MMD -MP
+CXXFLAGS := $(OPTFLAGS) -std=c++20 -Wall -Wextra -fno-math-errno -pthread -I. -MMD -MP
 LDLIBS   := -lfmt -lz -pthread
 BUILD    := build
 
@@ -36,7 +36,7 @@ TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
 BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 
-.PHONY: all lib test tutorials bench clean deps deps-data deps-plot deps-bench
+.PHONY: all lib test test-asan tutorials bench clean deps deps-data deps-plot deps-bench
 .DEFAULT_GOAL := all
 
 all: lib
@@ -76,6 +76,15 @@ test: deps-data deps-plot | deps
 	@$(MAKE) --no-print-directory $(TEST_BIN) $(TUT_BINS)
 	$(TEST_BIN)
 
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, built apart in
+# build-asan/ (halts on the first report). The smoke tests run the sanitized tutorials.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+test-asan: deps-data deps-plot | deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" \
+	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%)
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
+
 # ---- tutorials ---------------------------------------------------------------
 $(BUILD)/tutorials/%: tutorials/%/main.cpp $(LIB)
 	@mkdir -p $(@D)
@@ -95,12 +104,13 @@ $(BUILD)/bench/%: bench/%.cpp $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -O3 $< $(LIB) $(LDLIBS) -ldl -o $@
 
+# bench/epoch runs bench/epoch_torch.py (PyTorch, /usr/bin/python3) as its peer, in
+# alternation with our epochs; it needs the repository root as working directory.
 bench: deps deps-data deps-bench
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; ./$$b || exit 1; done
-	@if [ -f bench/epoch_torch.py ]; then echo "== bench/epoch_torch.py"; fi
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d)

@@ -26,6 +26,12 @@ const std::map<std::string, std::vector<std::string>> kExpected = {
     {"05-conditional-vae", {"samples_by_class.png", "style_transfer.png", "reconstructions.png"}},
 };
 
+// Where the tutorial binaries are: build/tutorials, or the sanitized ones for test-asan.
+fs::path tutorial_bin_dir() {
+  const char* env = std::getenv("AET_TUTORIAL_BIN_DIR");
+  return env && *env ? fs::path(env) : fs::path("build/tutorials");
+}
+
 struct Run {
   int exit_code;
   std::string output;
@@ -49,7 +55,7 @@ TEST_CASE("every tutorial runs in smoke mode and writes its outputs") {
   REQUIRE_FALSE(names.empty());
   for (const std::string& name : names) {
     SUBCASE(name.c_str()) {
-      const fs::path bin = fs::path("build/tutorials") / name;
+      const fs::path bin = tutorial_bin_dir() / name;
       REQUIRE_MESSAGE(fs::exists(bin), bin.string() << " is not built (make test builds every tutorial)");
       const fs::path out = fs::temp_directory_path() / ("aet_smoke_" + name + "_" + std::to_string(::getpid()));
       fs::remove_all(out);
@@ -64,7 +70,7 @@ TEST_CASE("every tutorial runs in smoke mode and writes its outputs") {
 }
 
 TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
-  const std::string bin = "build/tutorials/01-what-is-an-autoencoder";
+  const std::string bin = (tutorial_bin_dir() / "01-what-is-an-autoencoder").string();
   REQUIRE(fs::exists(bin));
   for (const char* flags : {"--epochs -1", "--latent 0", "--threads 0", "--batch 0", "--no-such-flag"}) {
     Run r = run(bin + " " + flags);
