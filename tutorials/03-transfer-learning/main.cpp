@@ -32,10 +32,10 @@ static void train_classifier(Classifier& net, const Dataset& data, int epochs, f
   Adam adam(trainable, {.lr = lr});
   BatchLoader loader(data, 64, /*shuffle=*/true, rng);
   Batch batch;
+  ProgressBar bar(epochs * loader.num_batches(), fmt::format("{}, {} epochs", label, epochs));
+  int done = 0, seen = 0;
+  double recent = 0;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
-    ProgressBar bar(loader.num_batches(), fmt::format("{} {}/{}", label, epoch, epochs));
-    double sum = 0;
-    int seen = 0;
     loader.start_epoch();
     while (loader.next(batch)) {
       adam.zero_grad();
@@ -43,12 +43,12 @@ static void train_classifier(Classifier& net, const Dataset& data, int epochs, f
       check_finite(loss.item(), "cross-entropy", epoch, batch.index);
       backward(loss);
       adam.step();
-      sum += double(loss.item()) * batch.x.rows();
+      recent = done == 0 ? loss.item() : 0.9 * recent + 0.1 * loss.item();  // running average for the bar
       seen += batch.x.rows();
-      bar.update(batch.index + 1, sum / seen, seen);
+      bar.update(++done, recent, seen);
     }
-    bar.finish();
   }
+  bar.finish();
 }
 
 static float test_accuracy(const Classifier& net, const Dataset& test) {

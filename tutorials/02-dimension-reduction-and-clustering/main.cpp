@@ -1,0 +1,139 @@
+// Tutorial 2 — dimension reduction and clustering: does the autoencoder's code
+// group the clothes by kind, without ever seeing a label?
+// Read README.md beside this file first; this program measures what it describes.
+#include <fmt/core.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "datasets/fashion_mnist.h"
+#include "datasets/loader.h"
+#include "models/autoencoder.h"
+#include "models/kmeans.h"
+#include "models/pca.h"
+#include "nn/checkpoint.h"
+#include "nn/metrics.h"
+#include "nn/optim.h"
+#include "nn/progress.h"
+#include "tutorials/common/options.h"
+#include "tutorials/common/plot.h"
+
+using namespace aet;
+
+// Trains the default-recipe autoencoder with code size Z (the loop of tutorial 1).
+static Autoencoder train_autoencoder(const Dataset& train, int Z, int epochs, Rng& rng) {
+  Autoencoder ae(train.dim(), {512, 256}, Z, rng);
+  Adam adam(ae.parameters(), {.lr = 1e-3f});
+  BatchLoader loader(train, 128, /*shuffle=*/true, rng);
+  Batch batch;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    ProgressBar bar(loader.num_batches(), fmt::format("Z={} epoch {}/{}", Z, epoch, epochs));
+    double sum = 0;
+    int seen = 0;
+    loader.start_epoch();
+    while (loader.next(batch)) {
+      adam.zero_grad();
+      Tensor loss = ae.loss(batch.x);
+      check_finite(loss.item(), "reconstruction (MSE)", epoch, batch.index);
+      backward(loss);
+      adam.step();
+      sum += double(loss.item()) * batch.x.rows();
+      seen += batch.x.rows();
+      bar.update(batch.index + 1, sum / seen, seen);
+    }
+    bar.finish();
+  }
+  return ae;
+}
+
+struct Score {
+  std::string method;
+  int dims;
+  double acc, nmi;
+};
+
+// K-Means with K = number of classes, scored against the true labels.
+static Score cluster_and_score(const std::string& method, const Tensor& codes, const Dataset& test,
+                               int restarts, Rng& rng, std::vector<int>* clusters = nullptr) {
+  KMeansResult km = kmeans(codes, test.num_classes, rng, {.n_init = restarts});
+  if (clusters) *clusters = km.assignment;
+  return {method, codes.cols(), clustering_accuracy(test.labels, km.assignment),
+          normalized_mutual_info(test.labels, km.assignment)};
+}
+
+int main(int argc, char** argv) {
+  CommonOptions opt;
+  opt.epochs = 3;
+  opt.out = "out/02-dimension-reduction-and-clustering";
+  std::vector<int> latents{2, 3, 5, 10};
+  int restarts = 5;
+  CLI::App app{"Tutorial 2: reduce Fashion-MNIST to a few dimensions, then cluster it"};
+  add_common_flags(app, opt);
+  app.add_option("--latents", latents, "code sizes Z to compare")->check(CLI::Range(1, 784))->capture_default_str();
+  app.add_option("--restarts", restarts, "K-Means restarts (k-means++ each)")->check(CLI::Range(1, 100))->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    apply_common_flags(opt);
+    const std::string dir = default_data_dir(opt.data);
+    Dataset train = load_fashion_mnist(dir, Split::Train);
+    Dataset test = load_fashion_mnist(dir, Split::Test);
+    if (opt.smoke) {
+      train = first_n(train, 1000);
+      test = first_n(test, 500);
+      opt.epochs = 1, restarts = 1;
+    }
+    fmt::print("{} training images train each autoencoder ({} epochs per Z, seed {}); the {} test images are "
+               "clustered into K = {} groups.\n\n", train.size(), opt.epochs, opt.seed, test.size(), test.num_classes);
+    Rng rng(opt.seed);
+    std::vector<Score> scores;
+
+    // Baseline 1: K-Means straight on the 784 pixels.
+    Timer timer;
+    scores.push_back(cluster_and_score("raw pixels", test.images, test, restarts, rng));
+    fmt::print("K-Means on raw pixels: {:.1f}s\n", timer.seconds());
+
+    for (int Z : latents) {
+      // Baseline 2: PCA to Z dims (fitted on the training images), then K-Means.
+      Pca pca = fit_pca(train.images, Z, rng);
+      scores.push_back(cluster_and_score("PCA", pca.transform(test.images), test, restarts, rng));
+
+      // The autoencoder's code, then K-Means.
+      Autoencoder ae = train_autoencoder(train, Z, opt.epochs, rng);
+      save_parameters(fmt::format("{}/autoencoder_z{}.ckpt", opt.out, Z), ae.parameters());
+      Tensor codes;
+      {
+        NoGrad no_grad;
+        codes = ae.encode(test.images);
+      }
+      std::vector<int> clusters;
+      scores.push_back(cluster_and_score("autoencoder", codes, test, restarts, rng, &clusters));
+      fmt::print("Z={:<3} PCA  ACC {:.3f} NMI {:.3f} | AE  ACC {:.3f} NMI {:.3f}\n", Z, scores.end()[-2].acc,
+                 scores.end()[-2].nmi, scores.back().acc, scores.back().nmi);
+
+      if (Z == 2) {  // a 2-D code can be looked at directly
+        const auto& names = test.class_names;
+        plot_scatter_by_class(opt.out + "/latent_by_class.png",
+                              "Autoencoder codes (Z=2) of the test images, coloured by true class", codes,
+                              test.labels, names);
+        std::vector<std::string> cluster_names;
+        for (int k = 0; k < test.num_classes; ++k) cluster_names.push_back(fmt::format("cluster {}", k));
+        plot_scatter_by_class(opt.out + "/latent_by_cluster.png",
+                              "The same codes, coloured by K-Means cluster (no labels used)", codes, clusters,
+                              cluster_names);
+      }
+    }
+
+    std::ofstream csv(opt.out + "/clustering.csv");
+    csv << "method,dims,acc,nmi\n";
+    fmt::print("\n{:<14} {:>5} {:>8} {:>8}\n", "method", "dims", "ACC", "NMI");
+    for (const Score& s : scores) {
+      fmt::print("{:<14} {:>5} {:>8.3f} {:>8.3f}\n", s.method, s.dims, s.acc, s.nmi);
+      csv << fmt::format("{},{},{:.4f},{:.4f}\n", s.method, s.dims, s.acc, s.nmi);
+    }
+    fmt::print("\nwrote {0}/clustering.csv and, for Z=2, {0}/latent_by_class.png and latent_by_cluster.png\n", opt.out);
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+}
