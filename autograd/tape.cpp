@@ -1,6 +1,8 @@
 // tape.cpp — recording, the reverse walk, and printing the tape for students.
 #include "autograd/tape.h"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -14,10 +16,47 @@ Tape& tape() {
 }
 
 static thread_local bool g_grad_enabled = true;
+static constexpr size_t kMaxTapeEntries = 1'000'000;
 
 bool grad_enabled() { return g_grad_enabled; }
 NoGrad::NoGrad() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGrad::~NoGrad() { g_grad_enabled = previous_; }
+
+// ---- profiling ----------------------------------------------------------------------
+namespace {
+using ProfClock = std::chrono::steady_clock;
+thread_local bool g_profiling = false;
+thread_local ProfClock::time_point g_mark;
+thread_local std::map<std::string, OpTime>* g_profile = nullptr;
+
+OpTime& profile_slot(const char* op) {
+  if (!g_profile) g_profile = new std::map<std::string, OpTime>;
+  OpTime& t = (*g_profile)[op];
+  if (t.op.empty()) t.op = op;
+  return t;
+}
+double seconds(ProfClock::time_point a, ProfClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+}  // namespace
+
+void set_profiling(bool on) {
+  g_profiling = on;
+  if (g_profile) g_profile->clear();
+  g_mark = ProfClock::now();
+}
+
+void profile_mark() { g_mark = ProfClock::now(); }
+
+std::vector<OpTime> profile_results() {
+  std::vector<OpTime> out;
+  if (g_profile)
+    for (const auto& [name, t] : *g_profile) out.push_back(t);
+  std::sort(out.begin(), out.end(), [](const OpTime& a, const OpTime& b) {
+    return a.forward_s + a.backward_s > b.forward_s + b.backward_s;
+  });
+  return out;
+}
 
 bool should_record(const Tensor& a, const Tensor& b, const Tensor& c) {
   if (!g_grad_enabled) return false;
@@ -27,9 +66,21 @@ bool should_record(const Tensor& a, const Tensor& b, const Tensor& c) {
 
 void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs,
             void (*backward_fn)(TapeEntry&), float scalar, int index, Tensor saved) {
+  if (g_profiling) {  // charge the time since the previous op to this op's forward
+    const auto now = ProfClock::now();
+    OpTime& slot = profile_slot(op);
+    slot.forward_s += seconds(g_mark, now);
+    slot.calls++;
+    g_mark = now;
+  }
   bool any = false;
   for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
   if (!g_grad_enabled || !any) return;
+  // A loop that computes with parameters but never calls backward() (evaluation
+  // without NoGrad) would grow the tape, and the memory it holds, without end.
+  if (tape().size() >= kMaxTapeEntries)
+    throw std::logic_error("tape: " + std::to_string(kMaxTapeEntries) + " ops recorded without a backward() — "
+                           "wrap evaluation and sampling in `NoGrad no_grad;`, or call tape().clear()");
   out.set_requires_grad(true);
   TapeEntry e;
   e.op = op;
@@ -64,9 +115,17 @@ void backward(Tensor& loss) {
   loss.grad()[0] += 1.0f;  // the seed: dloss/dloss = 1
   for (size_t i = last; i-- > 0;) {
     TapeEntry& e = entries[i];
-    if (e.out.has_grad()) e.backward(e);  // no gradient reached this op: nothing to pass on
+    if (!e.out.has_grad()) continue;  // no gradient reached this op: nothing to pass on
+    if (!g_profiling) {
+      e.backward(e);
+      continue;
+    }
+    const auto t0 = ProfClock::now();
+    e.backward(e);
+    profile_slot(e.op).backward_s += seconds(t0, ProfClock::now());
   }
   t.clear();
+  if (g_profiling) g_mark = ProfClock::now();
 }
 
 static std::string inputs_str(const TapeEntry& e) {

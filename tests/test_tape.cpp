@@ -141,3 +141,17 @@ TEST_CASE("tensor factories validate shapes and sizes") {
   CHECK(t4.size() == 120);
   CHECK(t4.dim(-1) == 5);
 }
+
+TEST_CASE("a forgotten NoGrad in an evaluation loop is caught before memory runs out") {
+  tape().clear();
+  Tensor w = Tensor::from({1}, {1}, true);
+  bool thrown = false;
+  try {
+    for (int i = 0; i < 1'100'000; ++i) Tensor y = w * 2.0f;
+  } catch (const std::logic_error& e) {
+    thrown = true;
+    CHECK(std::string(e.what()).find("wrap evaluation and sampling in `NoGrad no_grad;`") != std::string::npos);
+  }
+  CHECK(thrown);
+  tape().clear();
+}
