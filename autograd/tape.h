@@ -70,6 +70,20 @@ void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs,
 // Throws if loss is not a one-element tensor or is not on the tape.
 void backward(Tensor& loss);
 
+// ---- profiling (off by default) ---------------------------------------------------
+// While on, each op's forward time (from the previous op's record, or the last
+// profile_mark(), to its own record) and each entry's backward time are added to a
+// table keyed by op name, so an optimisation can be chosen from a measurement
+// (bench/epoch.cpp prints it). Off, it costs one branch per record and per entry.
+struct OpTime {
+  std::string op;
+  double forward_s = 0.0, backward_s = 0.0;
+  long calls = 0;  // forward calls
+};
+void set_profiling(bool on);              // also clears the table
+void profile_mark();                      // "a forward pass starts now"
+std::vector<OpTime> profile_results();    // largest forward+backward first
+
 // One line per entry: "  3  matmul   (128,784) (784,512) -> (128,512)".
 void print_tape(std::ostream& os, const Tape& t = tape());
 std::string tape_to_string(const Tape& t = tape());
