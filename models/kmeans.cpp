@@ -283,4 +283,19 @@ KMeansResult kmeans(const Tensor& x, int k, Rng& rng, const KMeansOptions& optio
   return best;
 }
 
+Tensor normalize_rows(const Tensor& x) {
+  check_2d("normalize_rows", x, "x");
+  Tensor out = x.clone();
+  const int N = x.rows(), D = x.cols();
+  for (int n = 0; n < N; ++n) {
+    float* row = out.data() + static_cast<size_t>(n) * D;
+    double sq = 0.0;
+    for (int d = 0; d < D; ++d) sq += double(row[d]) * row[d];
+    if (sq == 0.0) continue;
+    const float inv = static_cast<float>(1.0 / std::sqrt(sq));
+    for (int d = 0; d < D; ++d) row[d] *= inv;
+  }
+  return out;
+}
+
 }  // namespace aet

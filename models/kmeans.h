@@ -56,4 +56,9 @@ Tensor kmeans_plus_plus(const Tensor& x, int k, Rng& rng);
 // Useful to place new points (e.g. a test set) into clusters found on training data.
 double assign_to_centroids(const Tensor& x, const Tensor& centroids, std::vector<int>& assignment);
 
+// Each row divided by its length: x / ‖x‖ (a zero row stays zero). K-Means on unit
+// vectors groups points by direction, i.e. by cosine similarity, and ignores how far
+// from the origin they lie — for images and codes, mostly the amount of ink.
+Tensor normalize_rows(const Tensor& x);
+
 }  // namespace aet

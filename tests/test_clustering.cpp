@@ -380,3 +380,9 @@ TEST_CASE("ACC and NMI: input errors a student can act on") {
                        "normalized_mutual_info: ids must be >= 0, but point 1 has label 1 and cluster -1",
                        std::invalid_argument);
 }
+
+TEST_CASE("normalize_rows: unit length rows, zero rows untouched, direction kept") {
+  aet::Tensor x = aet::Tensor::from({3, 2}, {3, 4, 0, 0, -2, 0});
+  aet::Tensor n = aet::normalize_rows(x);
+  CHECK(n.to_vector() == std::vector<float>{0.6f, 0.8f, 0, 0, -1, 0});
+}

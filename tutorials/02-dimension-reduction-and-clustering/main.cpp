@@ -49,16 +49,23 @@ static Autoencoder train_autoencoder(const Dataset& train, int Z, int epochs, Rn
 struct Score {
   std::string method;
   int dims;
-  double acc, nmi;
+  double acc, nmi;              // K-Means on the vectors as they are
+  double acc_cos, nmi_cos;      // K-Means on their directions x/‖x‖ (cosine similarity)
 };
 
-// K-Means with K = number of classes, scored against the true labels.
-static Score cluster_and_score(const std::string& method, const Tensor& codes, const Dataset& test,
-                               int restarts, Rng& rng, std::vector<int>* clusters = nullptr) {
-  KMeansResult km = kmeans(codes, test.num_classes, rng, {.n_init = restarts});
-  if (clusters) *clusters = km.assignment;
-  return {method, codes.cols(), clustering_accuracy(test.labels, km.assignment),
-          normalized_mutual_info(test.labels, km.assignment)};
+// K-Means with K = number of classes, scored against the true labels, twice: on the
+// vectors, and on the vectors scaled to length 1.
+static Score cluster_and_score(const std::string& method, const Tensor& x, const Dataset& test, int restarts,
+                               Rng& rng, std::vector<int>* clusters = nullptr) {
+  KMeansResult plain = kmeans(x, test.num_classes, rng, {.n_init = restarts});
+  KMeansResult cosine = kmeans(normalize_rows(x), test.num_classes, rng, {.n_init = restarts});
+  if (clusters) *clusters = cosine.assignment;
+  return {method,
+          x.cols(),
+          clustering_accuracy(test.labels, plain.assignment),
+          normalized_mutual_info(test.labels, plain.assignment),
+          clustering_accuracy(test.labels, cosine.assignment),
+          normalized_mutual_info(test.labels, cosine.assignment)};
 }
 
 int main(int argc, char** argv) {
@@ -107,8 +114,9 @@ int main(int argc, char** argv) {
       }
       std::vector<int> clusters;
       scores.push_back(cluster_and_score("autoencoder", codes, test, restarts, rng, &clusters));
-      fmt::print("Z={:<3} PCA  ACC {:.3f} NMI {:.3f} | AE  ACC {:.3f} NMI {:.3f}\n", Z, scores.end()[-2].acc,
-                 scores.end()[-2].nmi, scores.back().acc, scores.back().nmi);
+      const Score &p = scores.end()[-2], &a = scores.back();
+      fmt::print("Z={:<3} PCA ACC {:.3f} NMI {:.3f} (cosine {:.3f} {:.3f}) | AE ACC {:.3f} NMI {:.3f} (cosine {:.3f} {:.3f})\n",
+                 Z, p.acc, p.nmi, p.acc_cos, p.nmi_cos, a.acc, a.nmi, a.acc_cos, a.nmi_cos);
 
       if (Z == 2) {  // a 2-D code can be looked at directly
         const auto& names = test.class_names;
@@ -118,17 +126,19 @@ int main(int argc, char** argv) {
         std::vector<std::string> cluster_names;
         for (int k = 0; k < test.num_classes; ++k) cluster_names.push_back(fmt::format("cluster {}", k));
         plot_scatter_by_class(opt.out + "/latent_by_cluster.png",
-                              "The same codes, coloured by K-Means cluster (no labels used)", codes, clusters,
+                              "The same codes, coloured by K-Means cluster (cosine; no labels used)", codes, clusters,
                               cluster_names);
       }
     }
 
     std::ofstream csv(opt.out + "/clustering.csv");
-    csv << "method,dims,acc,nmi\n";
-    fmt::print("\n{:<14} {:>5} {:>8} {:>8}\n", "method", "dims", "ACC", "NMI");
+    csv << "method,dims,acc,nmi,acc_cosine,nmi_cosine\n";
+    fmt::print("\n{:<14} {:>5} {:>8} {:>8} {:>12} {:>12}\n", "method", "dims", "ACC", "NMI", "ACC cosine",
+               "NMI cosine");
     for (const Score& s : scores) {
-      fmt::print("{:<14} {:>5} {:>8.3f} {:>8.3f}\n", s.method, s.dims, s.acc, s.nmi);
-      csv << fmt::format("{},{},{:.4f},{:.4f}\n", s.method, s.dims, s.acc, s.nmi);
+      fmt::print("{:<14} {:>5} {:>8.3f} {:>8.3f} {:>12.3f} {:>12.3f}\n", s.method, s.dims, s.acc, s.nmi, s.acc_cos,
+                 s.nmi_cos);
+      csv << fmt::format("{},{},{:.4f},{:.4f},{:.4f},{:.4f}\n", s.method, s.dims, s.acc, s.nmi, s.acc_cos, s.nmi_cos);
     }
     fmt::print("\nwrote {0}/clustering.csv and, for Z=2, {0}/latent_by_class.png and latent_by_cluster.png\n", opt.out);
     return 0;
