@@ -10,10 +10,11 @@ namespace aet {
 
 VAE::VAE(int input_dim, int hidden, int latent, Rng& rng) : input_dim_(input_dim), latent_(latent) {
   if (latent < 1) throw std::invalid_argument("VAE: latent size must be >= 1, got " + std::to_string(latent));
-  enc_hidden = Linear(input_dim, hidden, Init::He, rng);
-  enc_mu = Linear(hidden, latent, Init::Xavier, rng);
-  enc_logvar = Linear(hidden, latent, Init::Xavier, rng);
-  decoder = MLP({latent, hidden, input_dim}, ReLU, rng, Identity);  // logits; sigmoid in the loss
+  // PyTorch's default initialisation, so the recipe's figures compare with its example.
+  enc_hidden = Linear(input_dim, hidden, Init::Uniform, rng);
+  enc_mu = Linear(hidden, latent, Init::Uniform, rng);
+  enc_logvar = Linear(hidden, latent, Init::Uniform, rng);
+  decoder = MLP({latent, hidden, input_dim}, ReLU, rng, Identity, Init::Uniform);  // logits; sigmoid in the loss
 }
 
 VAE::Posterior VAE::encode(const Tensor& x) const {

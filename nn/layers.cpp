@@ -33,9 +33,15 @@ Linear::Linear(int in, int out, Init init, Rng& rng, bool bias) {
   if (in < 1 || out < 1)
     throw std::invalid_argument("Linear: widths must be >= 1, got in=" + std::to_string(in) +
                                 " out=" + std::to_string(out));
+  if (init == Init::Uniform) {
+    const float a = 1.0f / std::sqrt(static_cast<float>(in));
+    W = Tensor::uniform({in, out}, rng, -a, a, true);
+    if (bias) b = Tensor::uniform({1, out}, rng, -a, a, true);
+    return;
+  }
   if (init == Init::He) {
     W = Tensor::randn({in, out}, rng, std::sqrt(2.0f / in), true);
-  } else {
+  } else {  // Xavier (and Auto, which has no activation to go by here)
     const float a = std::sqrt(6.0f / static_cast<float>(in + out));
     W = Tensor::uniform({in, out}, rng, -a, a, true);
   }
@@ -57,7 +63,7 @@ ParamList Linear::parameters() const {
   return p;
 }
 
-MLP::MLP(const std::vector<int>& widths, Activation hidden, Rng& rng, Activation output)
+MLP::MLP(const std::vector<int>& widths, Activation hidden, Rng& rng, Activation output, Init init)
     : widths_(widths), hidden_(hidden), output_(output) {
   if (widths.size() < 2)
     throw std::invalid_argument("MLP: needs at least two widths {in, out}, got " +
@@ -65,8 +71,10 @@ MLP::MLP(const std::vector<int>& widths, Activation hidden, Rng& rng, Activation
   for (size_t i = 0; i + 1 < widths.size(); ++i) {
     const bool last = i + 2 == widths.size();
     const Activation after = last ? output : hidden;
-    const Init init = (after == ReLU || after == LeakyReLU) ? Init::He : Init::Xavier;
-    layers.emplace_back(widths[i], widths[i + 1], init, rng);
+    const Init chosen = init != Init::Auto                         ? init
+                        : (after == ReLU || after == LeakyReLU) ? Init::He
+                                                                : Init::Xavier;
+    layers.emplace_back(widths[i], widths[i + 1], chosen, rng);
   }
 }
 

@@ -5,9 +5,11 @@
 //
 // Linear stores W as (in, out) so its forward is the textbook Y = X·W + b.
 // Initialisation (seeded from the Rng you pass, so --seed reaches it):
-//   He (Kaiming) normal for layers followed by ReLU:  W ~ N(0, 2/fan_in)
-//   Xavier (Glorot) uniform otherwise:                W ~ U(±√(6/(fan_in+fan_out)))
-// Biases start at 0.
+//   He (Kaiming) normal for layers followed by ReLU:  W ~ N(0, 2/fan_in),  b = 0
+//   Xavier (Glorot) uniform otherwise:                W ~ U(±√(6/(fan_in+fan_out))),  b = 0
+//   Uniform, PyTorch's nn.Linear default:             W, b ~ U(±1/√fan_in)
+// MLP picks He or Xavier by the activation (Init::Auto) unless told otherwise. The
+// VAE recipes use Uniform so that their figures compare with PyTorch's example.
 #pragma once
 #include <string>
 #include <vector>
@@ -27,7 +29,7 @@ inline constexpr Activation Tanh = Activation::Tanh;
 Tensor activate(const Tensor& x, Activation a);  // thin wrapper over the ops
 const char* activation_name(Activation a);
 
-enum class Init { He, Xavier };
+enum class Init { Auto, He, Xavier, Uniform };
 
 class Linear : public Module {
  public:
@@ -47,7 +49,8 @@ class MLP : public Module {
   MLP() = default;
   // widths = {in, hidden..., out}: one Linear per consecutive pair. `hidden` is
   // applied after every layer but the last; `output` after the last.
-  MLP(const std::vector<int>& widths, Activation hidden, Rng& rng, Activation output = Identity);
+  MLP(const std::vector<int>& widths, Activation hidden, Rng& rng, Activation output = Identity,
+      Init init = Init::Auto);
   Tensor operator()(const Tensor& x) const;
   ParamList parameters() const override;
   const std::vector<int>& widths() const { return widths_; }

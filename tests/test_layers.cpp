@@ -114,3 +114,22 @@ TEST_CASE("accuracy counts argmax hits") {
   std::vector<int> y{0, 0, 0};
   CHECK(accuracy(logits, y) == doctest::Approx(2.0 / 3));
 }
+
+TEST_CASE("Linear: Uniform init (PyTorch's default) draws W and b from U(±1/√fan_in)") {
+  Rng rng(3);
+  Linear l(400, 20, Init::Uniform, rng);
+  const float a = 1.0f / 20.0f;  // 1/√400
+  float lo = 1, hi = -1;
+  for (float v : l.W.values()) lo = std::min(lo, v), hi = std::max(hi, v);
+  CHECK(lo >= -a);
+  CHECK(hi <= a);
+  CHECK(hi > 0.9f * a);  // the range is used, not a narrower one
+  bool bias_nonzero = false;
+  for (float v : l.b.values()) {
+    CHECK(std::fabs(v) <= a);
+    bias_nonzero = bias_nonzero || v != 0.0f;
+  }
+  CHECK(bias_nonzero);
+  MLP m({4, 8, 2}, ReLU, rng, Identity, Init::Uniform);
+  for (float v : m.layers[0].W.values()) CHECK(std::fabs(v) <= 0.5f);
+}
