@@ -13,10 +13,11 @@ CVAE::CVAE(int input_dim, int num_classes, int hidden, int latent, Rng& rng)
     : input_dim_(input_dim), classes_(num_classes), latent_(latent) {
   if (latent < 1) throw std::invalid_argument("CVAE: latent size must be >= 1, got " + std::to_string(latent));
   if (num_classes < 1) throw std::invalid_argument("CVAE: needs at least one class");
-  enc_hidden = Linear(input_dim + num_classes, hidden, Init::He, rng);
-  enc_mu = Linear(hidden, latent, Init::Xavier, rng);
-  enc_logvar = Linear(hidden, latent, Init::Xavier, rng);
-  decoder = MLP({latent + num_classes, hidden, input_dim}, ReLU, rng, Identity);
+  // PyTorch's default initialisation, as in the VAE (see vae.cpp).
+  enc_hidden = Linear(input_dim + num_classes, hidden, Init::Uniform, rng);
+  enc_mu = Linear(hidden, latent, Init::Uniform, rng);
+  enc_logvar = Linear(hidden, latent, Init::Uniform, rng);
+  decoder = MLP({latent + num_classes, hidden, input_dim}, ReLU, rng, Identity, Init::Uniform);
 }
 
 VAE::Posterior CVAE::encode(const Tensor& x, const Tensor& y) const {

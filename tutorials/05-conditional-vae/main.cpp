@@ -1,0 +1,228 @@
+// Tutorial 5 — the conditional VAE: a generator you can tell which class to draw.
+// Read README.md beside this file first; this program trains and measures what it describes.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "datasets/fashion_mnist.h"
+#include "datasets/loader.h"
+#include "models/cvae.h"
+#include "nn/checkpoint.h"
+#include "nn/losses.h"
+#include "nn/progress.h"
+#include "nn/training_state.h"
+#include "tutorials/common/image_grid.h"
+#include "tutorials/common/options.h"
+#include "tutorials/common/plot.h"
+
+using namespace aet;
+
+// The test negative ELBO (BCE + KL, β = 1, nats per image) with the tape off, one ε per
+// image from a fixed Rng, so every epoch is scored alike and the training Rng is left alone.
+static float test_loss(const CVAE& cvae, const Dataset& test) {
+  NoGrad no_grad;
+  Rng noise(0);
+  BatchLoader loader(test, 1000, /*shuffle=*/false, noise);
+  Batch b;
+  double total = 0;
+  while (loader.next(b))
+    total += double(cvae.loss(b.x, one_hot(b.y, test.num_classes), noise).total.item()) * b.x.rows();
+  return static_cast<float>(total / test.size());
+}
+
+// {0,…,0, 1,…,1, …}: each of the C classes n times, for a block of n rows per class.
+static std::vector<int> each_class(int C, int n) {
+  std::vector<int> labels;
+  for (int k = 0; k < C; ++k) labels.insert(labels.end(), n, k);
+  return labels;
+}
+
+// One image per label: z ~ N(0, τ²I) decoded with y = one_hot(label). τ = 1 is the prior
+// itself (what CVAE::sample draws); τ < 1 stays nearer the prior's centre.
+static Tensor generate(const CVAE& cvae, const std::vector<int>& labels, float tau, Rng& rng) {
+  NoGrad no_grad;
+  Tensor z = Tensor::randn({int(labels.size()), cvae.latent_dim()}, rng, tau);
+  return cvae.decode(z, one_hot(labels, cvae.num_classes()));
+}
+
+// For each class k: of the rows labelled k, the share the classifier also calls k.
+static std::vector<float> accuracy_by_class(const MLP& classifier, const Tensor& x, const std::vector<int>& labels,
+                                            int C) {
+  NoGrad no_grad;
+  Tensor logits = classifier(x);
+  std::vector<float> hits(C), count(C);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const float* row = logits.data() + i * C;
+    hits[labels[i]] += (std::max_element(row, row + C) - row) == labels[i];
+    count[labels[i]] += 1;
+  }
+  for (int k = 0; k < C; ++k) hits[k] /= std::max(count[k], 1.0f);
+  return hits;
+}
+
+// The judge: an MLP classifier trained on the real training images (Adam, batch 128).
+static MLP train_judge(const Dataset& train, int epochs, Rng& rng) {
+  MLP net({train.dim(), 512, 256, train.num_classes}, ReLU, rng);
+  Adam adam(net.parameters(), {.lr = 1e-3f});
+  BatchLoader loader(train, 128, /*shuffle=*/true, rng);
+  Batch batch;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    ProgressBar bar(loader.num_batches(), fmt::format("classifier {}/{}", epoch, epochs));
+    double sum = 0;
+    int seen = 0;
+    loader.start_epoch();
+    while (loader.next(batch)) {
+      adam.zero_grad();
+      Tensor loss = cross_entropy_loss(net(batch.x), batch.y);
+      check_finite(loss.item(), "cross-entropy", epoch, batch.index);
+      backward(loss);
+      adam.step();
+      sum += double(loss.item()) * batch.x.rows(), seen += batch.x.rows();
+      bar.update(batch.index + 1, sum / seen, seen);
+    }
+    bar.finish();
+  }
+  return net;
+}
+
+int main(int argc, char** argv) {
+  CommonOptions opt;
+  opt.epochs = 10;
+  opt.out = "out/05-conditional-vae";
+  int latent = 20, per_class = 1000, classifier_epochs = 5;  // the last two shrink in --smoke
+  float beta = 1.0f, temperature = 0.5f;
+  bool resume = false;
+  CLI::App app{"Tutorial 5: a conditional VAE on Fashion-MNIST, and how well it obeys the class"};
+  add_common_flags(app, opt);
+  app.add_option("--latent", latent, "latent size Z")->check(CLI::Range(1, 784))->capture_default_str();
+  app.add_option("--beta", beta, "weight β of the KL term")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--temperature", temperature, "τ of the improved sampling, z ~ N(0, τ²I)")
+      ->check(CLI::Range(0.0f, 10.0f))->capture_default_str();
+  app.add_flag("--resume", resume, "continue from the checkpoint in --out");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    apply_common_flags(opt);
+    const std::string dir = default_data_dir(opt.data);
+    Dataset train = load_fashion_mnist(dir, Split::Train);
+    Dataset test = load_fashion_mnist(dir, Split::Test);
+    if (opt.smoke) {
+      train = first_n(train, 512);
+      test = first_n(test, 256);
+      opt.epochs = 1, classifier_epochs = 1, per_class = 50;
+    }
+    const int C = train.num_classes;
+    const auto& names = train.class_names;
+    fmt::print("Fashion-MNIST: {} training and {} test images, C = {} classes (from {})\n", train.size(), test.size(),
+               C, dir);
+
+    Rng rng(opt.seed);
+    CVAE cvae(train.dim(), C, 400, latent, rng);
+    Adam adam(cvae.parameters(), {.lr = 1e-3f});
+    fmt::print("model: encoder [x, y] {}+{} -> 400 -> (μ, log σ²) {} each | decoder [z, y] {} | {} parameters\n",
+               train.dim(), C, latent, cvae.decoder.describe(), cvae.num_parameters());
+    fmt::print("threads: {}, seed: {}, batch: 128, Adam lr 0.001, β = {}\n\n", num_threads(), opt.seed, beta);
+
+    const std::string state_path = opt.out + "/training_state.ckpt";
+    TrainingHistory history;
+    int first_epoch = 1;
+    if (resume) {
+      first_epoch = load_training_state(state_path, cvae, adam, rng, &history) + 1;
+      fmt::print("resumed from {} after epoch {}\n", state_path, first_epoch - 1);
+    }
+
+    BatchLoader loader(train, 128, /*shuffle=*/true, rng);
+    Batch batch;
+    fmt::print("{:>5} {:>12} {:>10} {:>8} {:>12} {:>7}\n", "epoch", "train total", "recon", "KL", "test total", "time");
+    for (int epoch = first_epoch; epoch <= opt.epochs; ++epoch) {
+      Timer timer;
+      ProgressBar bar(loader.num_batches(), fmt::format("epoch {}/{}", epoch, opt.epochs));
+      double recon = 0, kl = 0;
+      int seen = 0;
+      loader.start_epoch();
+      while (loader.next(batch)) {
+        adam.zero_grad();
+        // The VAE's loss; the class enters as a one-hot y in [x, y] and in [z, y].
+        VaeLoss loss = cvae.loss(batch.x, one_hot(batch.y, C), rng, beta);
+        check_finite(loss.total.item(), "total", epoch, batch.index);
+        backward(loss.total);
+        adam.step();
+        const int n = batch.x.rows();
+        recon += double(loss.recon) * n, kl += double(loss.kl) * n;
+        seen += n;
+        bar.update(batch.index + 1, (recon + kl) / seen, seen);
+      }
+      bar.finish();
+      // "total" is BCE + KL, the negative ELBO whatever β is, so it compares with the test column.
+      history.train_loss.push_back(static_cast<float>((recon + kl) / seen));
+      history.test_loss.push_back(test_loss(cvae, test));
+      save_training_state(state_path, cvae, adam, rng, epoch, history);
+      fmt::print("{:>5} {:>12.2f} {:>10.2f} {:>8.2f} {:>12.2f} {:>6.1f}s\n", epoch, (recon + kl) / seen, recon / seen,
+                 kl / seen, history.test_loss.back(), timer.seconds());
+    }
+    const std::string model_path = fmt::format("{}/cvae_z{}.ckpt", opt.out, latent);
+    save_parameters(model_path, cvae.parameters());
+
+    // Pictures. (1) Ten samples of every class, one labelled row per class, drawn from the
+    // prior (τ = 1) and with the improved sampling (τ = --temperature).
+    Rng sample_rng(opt.seed + 1);
+    write_image_grid(opt.out + "/samples_by_class.png", generate(cvae, each_class(C, 10), 1.0f, sample_rng), 28, 28,
+                     10, 3, names);
+    const std::string tuned_png = fmt::format("{}/samples_by_class_tau{}.png", opt.out, temperature);
+    write_image_grid(tuned_png, generate(cvae, each_class(C, 10), temperature, sample_rng), 28, 28, 10, 3, names);
+
+    // (2) Style transfer: 8 codes z ~ N(0, τ²I), one per column, each decoded under every
+    // class. Along a column only y changes, so what stays (shade, width) is what z holds.
+    const int S = 8;
+    Tensor z = Tensor::randn({S, latent}, sample_rng, temperature);
+    Tensor z_rows = Tensor::zeros({C * S, latent});  // the same S codes repeated for each class
+    for (int k = 0; k < C; ++k) std::copy_n(z.data(), z.size(), z_rows.data() + size_t(k) * z.size());
+    Tensor transfer;
+    {
+      NoGrad no_grad;
+      transfer = cvae.decode(z_rows, one_hot(each_class(C, S), C));
+    }
+    write_image_grid(opt.out + "/style_transfer.png", transfer, 28, 28, S, 3, names);
+
+    // (3) Reconstructions of two test images per class, (4) the loss curve.
+    Dataset shown = take_per_class(test, 2, sample_rng);
+    write_comparison_grid(opt.out + "/reconstructions.png", shown.images,
+                          cvae.reconstruct(shown.images, one_hot(shown.labels, C)), 28, 28, 3, "original",
+                          fmt::format("Z={}", latent));
+    std::vector<double> tr(history.train_loss.begin(), history.train_loss.end());
+    std::vector<double> te(history.test_loss.begin(), history.test_loss.end());
+    plot_lines(opt.out + "/loss_curve.png", fmt::format("Conditional VAE, Z={}, beta={} on Fashion-MNIST", latent, beta),
+               "epoch", "negative ELBO, nats per image", {"train", "test"}, {tr, te});
+    fmt::print("\nfinal test loss {:.2f} nats per image (negative ELBO, one ε per image), seed {}\n",
+               history.test_loss.back(), opt.seed);
+    fmt::print("wrote {0}/samples_by_class.png, {1}, {0}/style_transfer.png, {0}/reconstructions.png, "
+               "{0}/loss_curve.png, {2}\n\n",
+               opt.out, tuned_png, model_path);
+
+    // Class control: does a classifier trained on real images see the class we asked for?
+    Rng judge_rng(opt.seed + 2);
+    MLP classifier = train_judge(train, classifier_epochs, judge_rng);
+    const float real_all = [&] { NoGrad no_grad; return accuracy(classifier(test.images), test.labels); }();
+    fmt::print("classifier {}: test accuracy {:.3f} on the {} real test images\n\n", classifier.describe(), real_all,
+               test.size());
+    std::vector<float> real = accuracy_by_class(classifier, test.images, test.labels, C);
+
+    // Plain sampling (τ = 1) and the improved sampling (τ = --temperature), with the same ε.
+    const std::vector<int> asked = each_class(C, per_class);
+    auto control = [&](float tau) {
+      Rng eps(opt.seed + 3);
+      return accuracy_by_class(classifier, generate(cvae, asked, tau, eps), asked, C);
+    };
+    std::vector<float> plain = control(1.0f), tuned = control(temperature);
+    auto mean = [](const std::vector<float>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+    fmt::print("share of {} generated images per class classified as the requested class\n", per_class);
+    fmt::print("{:<12} {:>12} {:>12} {:>12}\n", "class", "real images", "tau = 1", fmt::format("tau = {}", temperature));
+    for (int k = 0; k < C; ++k)
+      fmt::print("{:<12} {:>12.3f} {:>12.3f} {:>12.3f}\n", names[k], real[k], plain[k], tuned[k]);
+    fmt::print("{:<12} {:>12.3f} {:>12.3f} {:>12.3f}\n", "overall", real_all, mean(plain), mean(tuned));
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+}
