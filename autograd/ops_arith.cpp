@@ -113,11 +113,11 @@ Tensor scale(const Tensor& a, float s) {
   Tensor y = Tensor::empty(a.shape());
   const float* A = a.data();
   float* Y = y.data();
-  for (size_t i = 0; i < a.size(); ++i) Y[i] = s * A[i];
+  for (size_t i = 0, n = a.size(); i < n; ++i) Y[i] = s * A[i];
   record("scale", y, {a}, [](TapeEntry& e) {
     const float* dy = e.out.grad();
     float* da = e.in[0].grad();
-    for (size_t i = 0; i < e.out.size(); ++i) da[i] += e.scalar * dy[i];
+    for (size_t i = 0, n = e.out.size(); i < n; ++i) da[i] += e.scalar * dy[i];
   }, s);
   return y;
 }
@@ -127,11 +127,11 @@ Tensor add_scalar(const Tensor& a, float s) {
   Tensor y = Tensor::empty(a.shape());
   const float* A = a.data();
   float* Y = y.data();
-  for (size_t i = 0; i < a.size(); ++i) Y[i] = A[i] + s;
+  for (size_t i = 0, n = a.size(); i < n; ++i) Y[i] = A[i] + s;
   record("add_scalar", y, {a}, [](TapeEntry& e) {
     const float* dy = e.out.grad();
     float* da = e.in[0].grad();
-    for (size_t i = 0; i < e.out.size(); ++i) da[i] += dy[i];
+    for (size_t i = 0, n = e.out.size(); i < n; ++i) da[i] += dy[i];
   }, s);
   return y;
 }
@@ -141,11 +141,11 @@ Tensor neg(const Tensor& a) {
   Tensor y = Tensor::empty(a.shape());
   const float* A = a.data();
   float* Y = y.data();
-  for (size_t i = 0; i < a.size(); ++i) Y[i] = -A[i];
+  for (size_t i = 0, n = a.size(); i < n; ++i) Y[i] = -A[i];
   record("neg", y, {a}, [](TapeEntry& e) {
     const float* dy = e.out.grad();
     float* da = e.in[0].grad();
-    for (size_t i = 0; i < e.out.size(); ++i) da[i] -= dy[i];
+    for (size_t i = 0, n = e.out.size(); i < n; ++i) da[i] -= dy[i];
   });
   return y;
 }

@@ -74,6 +74,18 @@ Tensor matmul_nt(const Tensor& a, const Tensor& b) {
   return c;
 }
 
+// Y(n,:) = b for every row n.     Y:(N,H)  b:(H)
+static void fill_rows(float* __restrict Y, const float* __restrict b, int N, int H) {
+  for (int n = 0; n < N; ++n)
+    for (int h = 0; h < H; ++h) Y[static_cast<size_t>(n) * H + h] = b[h];
+}
+
+// db += Σ_n dY(n,:)                 dY:(N,H)  db:(H)
+static void add_row_sums(float* __restrict db, const float* __restrict dY, int N, int H) {
+  for (int n = 0; n < N; ++n)
+    for (int h = 0; h < H; ++h) db[h] += dY[static_cast<size_t>(n) * H + h];
+}
+
 // Y = X·W + b    X:(N,D)  W:(D,H)  b:(1,H)  Y:(N,H)
 // dX += dY·Wᵀ    dW += Xᵀ·dY      db += sum over rows of dY
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
@@ -85,10 +97,7 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
                                 std::to_string(H) + ") to match weight " + shape_str(W.shape()));
   Tensor y = Tensor::empty({N, H});
   float* Y = y.data();
-  if (b.defined()) {
-    for (int n = 0; n < N; ++n)
-      for (int h = 0; h < H; ++h) Y[static_cast<size_t>(n) * H + h] = b.data()[h];
-  }
+  if (b.defined()) fill_rows(Y, b.data(), N, H);  // Y = b on every row, then Y += X·W
   gemm(Layout::NN, N, H, D, x.data(), W.data(), Y, b.defined());
   record("linear", y, {x, W, b}, [](TapeEntry& e) {
     Tensor &X = e.in[0], &W = e.in[1], &b = e.in[2], &Y = e.out;
@@ -96,11 +105,7 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
     const float* dY = Y.grad();
     if (X.requires_grad()) gemm(Layout::NT, N, D, H, dY, W.data(), X.grad(), true);
     if (W.requires_grad()) gemm(Layout::TN, D, H, N, X.data(), dY, W.grad(), true);
-    if (b.defined() && b.requires_grad()) {
-      float* db = b.grad();
-      for (int n = 0; n < N; ++n)
-        for (int h = 0; h < H; ++h) db[h] += dY[static_cast<size_t>(n) * H + h];
-    }
+    if (b.defined() && b.requires_grad()) add_row_sums(b.grad(), dY, N, H);
   });
   return y;
 }

@@ -12,7 +12,7 @@ Tensor sum(const Tensor& x) {
   record("sum", y, {x}, [](TapeEntry& e) {
     const float dy = e.out.grad()[0];
     float* dx = e.in[0].grad();
-    for (size_t i = 0; i < e.in[0].size(); ++i) dx[i] += dy;
+    for (size_t i = 0, n = e.in[0].size(); i < n; ++i) dx[i] += dy;
   });
   return y;
 }
@@ -25,7 +25,7 @@ Tensor mean(const Tensor& x) {
   record("mean", y, {x}, [](TapeEntry& e) {
     const float dy = e.out.grad()[0] / static_cast<float>(e.in[0].size());
     float* dx = e.in[0].grad();
-    for (size_t i = 0; i < e.in[0].size(); ++i) dx[i] += dy;
+    for (size_t i = 0, n = e.in[0].size(); i < n; ++i) dx[i] += dy;
   });
   return y;
 }

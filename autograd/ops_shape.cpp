@@ -70,7 +70,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   record("reshape", y, {x}, [](TapeEntry& e) {
     const float* dy = e.out.grad();
     float* dx = e.in[0].grad();
-    for (size_t i = 0; i < e.out.size(); ++i) dx[i] += dy[i];
+    for (size_t i = 0, n = e.out.size(); i < n; ++i) dx[i] += dy[i];
   });
   return y;
 }

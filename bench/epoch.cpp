@@ -1,0 +1,343 @@
+// epoch.cpp — benchmark: one training epoch of the VAE and of the AE on Fashion-MNIST,
+// ours against PyTorch on the same model, batch (128) and optimizer (Adam, lr 1e-3).
+//
+//   make bench            (or: make build/bench/epoch && build/bench/epoch [--epochs 3])
+//
+// PyTorch runs in a child process (bench/epoch_torch.py under /usr/bin/python3) that
+// trains one epoch each time we ask, so the two are measured in alternation inside one
+// run: per configuration (model x threads) one warm-up epoch each, then rounds in ABBA
+// order (ours, PyTorch, PyTorch, ours, ...) so a drift in the machine's load lands on
+// both. Figures are medians over the measured epochs; the ratio is the median of the
+// per-round ratios (steadier than a ratio of medians when the load drifts).
+//
+// Threads: ours through aet::set_num_threads(n). PyTorch through torch.set_num_threads(n)
+// AND OpenBLAS pinned to n (OPENBLAS_NUM_THREADS before import, openblas_set_num_threads
+// via ctypes), because on Debian PyTorch's GEMMs run on OpenBLAS's own pool.
+//
+// After the table: where our epoch goes (per op, from the tape's profiling hook), heap
+// allocations per epoch in steady state (buffer pool), and peak RSS of both processes.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/buffer_pool.h"
+#include "autograd/gemm.h"
+#include "autograd/tape.h"
+#include "autograd/thread_pool.h"
+#include "datasets/fashion_mnist.h"
+#include "datasets/loader.h"
+#include "models/autoencoder.h"
+#include "models/vae.h"
+#include "nn/optim.h"
+
+namespace {
+
+using namespace aet;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// ---- the PyTorch peer: a child process driven line by line over two pipes -------------
+class TorchPeer {
+ public:
+  TorchPeer(const std::string& script, const std::string& model, int threads, int blas_threads) {
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) fail("pipe");
+    pid_ = fork();
+    if (pid_ < 0) fail("fork");
+    if (pid_ == 0) {
+      dup2(to_child[0], 0);
+      dup2(from_child[1], 1);
+      close(to_child[1]);
+      close(from_child[0]);
+      const std::string t = std::to_string(threads), b = std::to_string(blas_threads);
+      execl("/usr/bin/python3", "python3", script.c_str(), "--model", model.c_str(), "--threads",
+            t.c_str(), "--blas-threads", b.c_str(), static_cast<char*>(nullptr));
+      std::perror("exec /usr/bin/python3");
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    in_ = fdopen(to_child[1], "w");
+    out_ = fdopen(from_child[0], "r");
+    info_ = expect("ready");
+  }
+  ~TorchPeer() {
+    if (in_) std::fclose(in_);
+    if (out_) std::fclose(out_);
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+  }
+  const std::string& info() const { return info_; }
+  double epoch() {  // seconds
+    send("epoch");
+    return std::atof(expect("epoch").c_str());
+  }
+  double quit() {  // peak RSS in MiB
+    send("quit");
+    return std::atof(expect("rss").c_str());
+  }
+
+ private:
+  [[noreturn]] static void fail(const char* what) {
+    std::perror(what);
+    std::exit(1);
+  }
+  void send(const char* cmd) {
+    std::fprintf(in_, "%s\n", cmd);
+    std::fflush(in_);
+  }
+  std::string expect(const std::string& tag) {  // the rest of the next line starting with tag
+    char line[512];
+    if (!std::fgets(line, sizeof line, out_)) {
+      std::fprintf(stderr, "bench/epoch_torch.py stopped before answering '%s' (is python3-torch "
+                           "installed? `make bench` installs it)\n", tag.c_str());
+      std::exit(1);
+    }
+    std::string s(line);
+    if (s.rfind(tag + " ", 0) != 0) {
+      std::fprintf(stderr, "bench/epoch_torch.py: expected '%s', got: %s", tag.c_str(), line);
+      std::exit(1);
+    }
+    s = s.substr(tag.size() + 1);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+  }
+  pid_t pid_ = -1;
+  FILE* in_ = nullptr;
+  FILE* out_ = nullptr;
+  std::string info_;
+};
+
+// ---- our side -------------------------------------------------------------------------
+struct Phases {  // seconds per epoch, by phase of the training step
+  double data = 0, forward = 0, backward = 0, optim = 0;
+};
+
+// One model + optimizer + loader; epoch() trains one epoch and returns its seconds.
+struct Ours {
+  virtual ~Ours() = default;
+  virtual Tensor loss(const Tensor& x) = 0;
+  virtual Optimizer& opt() = 0;
+  virtual double gemm_flops_per_example() const = 0;  // forward + backward
+
+  BatchLoader* loader = nullptr;
+  Batch batch;
+
+  double epoch(Phases* ph = nullptr, int max_steps = -1) {
+    const auto t0 = Clock::now();
+    loader->start_epoch();
+    Phases p;
+    for (int step = 0; step != max_steps; ++step) {
+      auto t = Clock::now();
+      if (!loader->next(batch)) break;
+      p.data += since(t);
+      t = Clock::now();
+      profile_mark();
+      Tensor l = loss(batch.x);
+      p.forward += since(t);
+      t = Clock::now();
+      backward(l);
+      p.backward += since(t);
+      t = Clock::now();
+      opt().step();
+      opt().zero_grad();
+      p.optim += since(t);
+    }
+    if (ph) *ph = p;
+    return since(t0);
+  }
+};
+
+// Linear layers (in, out) in order: forward x·W, backward Xᵀ·dY and (except for the first
+// layer, whose input needs no gradient) dY·Wᵀ: 2·in·out flops each per example.
+double linear_flops(const std::vector<std::pair<int, int>>& layers) {
+  double f = 0;
+  for (size_t i = 0; i < layers.size(); ++i) f += (i == 0 ? 2 : 3) * 2.0 * layers[i].first * layers[i].second;
+  return f;
+}
+
+struct OursVae : Ours {
+  Rng rng{1};
+  VAE model{784, 400, 20, rng};
+  Adam adam{model.parameters(), AdamOptions{}};
+  Tensor loss(const Tensor& x) override { return model.loss(x, rng).total; }
+  Optimizer& opt() override { return adam; }
+  double gemm_flops_per_example() const override {
+    return linear_flops({{784, 400}, {400, 20}, {400, 20}, {20, 400}, {400, 784}}) - 0;
+  }
+};
+
+struct OursAe : Ours {
+  Rng rng{1};
+  Autoencoder model{784, {512, 256}, 10, rng};
+  Adam adam{model.parameters(), AdamOptions{}};
+  Tensor loss(const Tensor& x) override { return model.loss(x); }
+  Optimizer& opt() override { return adam; }
+  double gemm_flops_per_example() const override {
+    return linear_flops({{784, 512}, {512, 256}, {256, 10}, {10, 256}, {256, 512}, {512, 784}});
+  }
+};
+
+std::unique_ptr<Ours> make_ours(const std::string& model) {
+  if (model == "vae") return std::make_unique<OursVae>();
+  return std::make_unique<OursAe>();
+}
+
+struct Row {
+  std::string model;
+  int threads;
+  double ours, torch, ratio, gflops, allocs_per_epoch;
+};
+
+double peak_rss_mib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+void print_profile(const std::string& model, const Dataset& train) {
+  set_num_threads(1);
+  Rng rng(7);
+  BatchLoader loader(train, 128, true, rng);
+  auto ours = make_ours(model);
+  ours->loader = &loader;
+  const int steps = 150;
+  ours->epoch(nullptr, 20);  // warm-up
+  Phases ph;
+  set_profiling(true);
+  const double total = ours->epoch(&ph, steps);
+  const auto ops = profile_results();
+  set_profiling(false);
+  const double scale = 469.0 / steps;  // per epoch
+  std::printf("\n%s, 1 thread: where one epoch goes (%d profiled steps, scaled to 469)\n",
+              model.c_str(), steps);
+  std::printf("| %-22s | fwd s/epoch | bwd s/epoch | share |\n", "op / phase");
+  std::printf("|------------------------|-------------|-------------|-------|\n");
+  double gemm = 0, elementwise = 0;
+  for (const OpTime& t : ops) {
+    const double s = t.forward_s + t.backward_s;
+    const bool is_gemm = t.op == "linear" || t.op.rfind("matmul", 0) == 0 || t.op.rfind("linear_", 0) == 0;
+    (is_gemm ? gemm : elementwise) += s;
+    std::printf("| %-22s | %11.3f | %11.3f | %4.1f%% |\n", t.op.c_str(), t.forward_s * scale,
+                t.backward_s * scale, 100 * s / total);
+  }
+  const double other_fb = ph.forward + ph.backward - gemm - elementwise;  // tape clear, glue
+  std::printf("| %-22s | %25.3f | %4.1f%% |\n", "(tape/glue in fwd+bwd)", other_fb * scale, 100 * other_fb / total);
+  std::printf("| %-22s | %25.3f | %4.1f%% |\n", "optimizer (Adam+zero)", ph.optim * scale, 100 * ph.optim / total);
+  std::printf("| %-22s | %25.3f | %4.1f%% |\n", "data (batch gather)", ph.data * scale, 100 * ph.data / total);
+  std::printf("summary: GEMM ops (linear/matmul, incl. bias) %.0f%%, element-wise ops %.0f%%, "
+              "optimizer %.0f%%, data %.0f%%, rest %.0f%%  (epoch %.2f s)\n",
+              100 * gemm / total, 100 * elementwise / total, 100 * ph.optim / total,
+              100 * ph.data / total, 100 * other_fb / total, total * scale);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int measured = 3;
+  std::string script = "bench/epoch_torch.py";
+  bool profile_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--epochs" && i + 1 < argc) measured = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--script" && i + 1 < argc) script = argv[++i];
+    else if (a == "--profile-only") profile_only = true;
+    else {
+      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--profile-only]\n", argv[0]);
+      return 2;
+    }
+  }
+  const Dataset train = load_fashion_mnist("", Split::Train);
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::localtime(&now));
+  std::printf("epoch benchmark, %s, %ld cores, gemm kernel %s; Fashion-MNIST train (%d images), "
+              "batch 128, Adam lr 1e-3\n", date, sysconf(_SC_NPROCESSORS_ONLN), gemm_kernel_name(),
+              train.size());
+  std::printf("threads: ours aet::set_num_threads(n); PyTorch torch.set_num_threads(n) + OpenBLAS "
+              "pinned to n (OPENBLAS_NUM_THREADS before import and openblas_set_num_threads via "
+              "ctypes)\n");
+  std::printf("method: 1 warm-up epoch each, then %d epochs each alternating ours/PyTorch (ABBA); "
+              "medians; ratio = median of per-round ratios\n", measured);
+  if (profile_only) {
+    print_profile("vae", train);
+    print_profile("ae", train);
+    return 0;
+  }
+  std::fflush(stdout);
+
+  std::vector<Row> rows;
+  double torch_rss = 0;
+  for (const std::string model : {"vae", "ae"}) {
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      Rng rng(7);
+      BatchLoader loader(train, 128, true, rng);
+      auto ours = make_ours(model);
+      ours->loader = &loader;
+      TorchPeer peer(script, model, threads, threads);
+      if (rows.empty()) std::printf("PyTorch peer: %s\n", peer.info().c_str());
+      ours->epoch();  // warm-up: pool buffers, packing buffers, page faults
+      peer.epoch();
+      const uint64_t allocs0 = pool_stats().fresh_allocations;
+      std::vector<double> t_ours, t_torch, ratios;
+      for (int r = 0; r < measured; ++r) {
+        double a, b;
+        if (r % 2 == 0) { a = ours->epoch(); b = peer.epoch(); }
+        else { b = peer.epoch(); a = ours->epoch(); }
+        t_ours.push_back(a);
+        t_torch.push_back(b);
+        ratios.push_back(a / b);
+      }
+      const double allocs = double(pool_stats().fresh_allocations - allocs0) / measured;
+      torch_rss = std::max(torch_rss, peer.quit());
+      const double mo = median(t_ours);
+      const double flops = ours->gemm_flops_per_example() * train.size();
+      rows.push_back({model, threads, mo, median(t_torch), median(ratios), flops / mo * 1e-9, allocs});
+      std::fprintf(stderr, "  %s %d thr: ours", model.c_str(), threads);
+      for (double t : t_ours) std::fprintf(stderr, " %.2f", t);
+      std::fprintf(stderr, "  torch");
+      for (double t : t_torch) std::fprintf(stderr, " %.2f", t);
+      std::fprintf(stderr, "\n");
+    }
+  }
+
+  std::printf("\n| model | threads | ours s/epoch | PyTorch s/epoch | ours/PyTorch | ours 2-thr speedup | GEMM GFLOP/s (ours) | fresh allocs/epoch |\n");
+  std::printf("|-------|---------|--------------|-----------------|--------------|--------------------|---------------------|--------------------|\n");
+  for (const Row& r : rows) {
+    std::string speedup = "";
+    if (r.threads == 2)
+      for (const Row& o : rows)
+        if (o.model == r.model && o.threads == 1) speedup = std::to_string(o.ours / r.ours).substr(0, 4) + "x";
+    std::printf("| %-5s | %7d | %12.2f | %15.2f | %11.2fx | %18s | %19.1f | %18.0f |\n", r.model.c_str(),
+                r.threads, r.ours, r.torch, r.ratio, speedup.c_str(), r.gflops, r.allocs_per_epoch);
+  }
+  for (const std::string model : {"vae", "ae"}) {
+    const auto o = make_ours(model);
+    std::printf("%s GEMM work per epoch: %.1f GFLOP\n", model.c_str(),
+                o->gemm_flops_per_example() * train.size() * 1e-9);
+  }
+  std::printf("peak RSS: ours %.0f MiB (whole benchmark, dataset included), PyTorch peer %.0f MiB\n",
+              peak_rss_mib(), torch_rss);
+  std::fflush(stdout);
+  print_profile("vae", train);
+  print_profile("ae", train);
+  return 0;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""epoch_torch.py - the PyTorch peer of bench/epoch.cpp: the same VAE / AE, batch and
+Adam on Fashion-MNIST, one training epoch per command, so the C++ driver can alternate
+our epochs with PyTorch's in the same run.
+
+    /usr/bin/python3 bench/epoch_torch.py --model vae --threads 1 [--blas-threads 1]
+
+Protocol (line based, stdin -> stdout): the script prints "ready <info>" once loaded,
+then for each line "epoch" it trains one epoch and prints "epoch <seconds> <mean loss>";
+"quit" prints "rss <peak RSS in MiB>" and exits.
+
+Threads: torch.set_num_threads(n) sets PyTorch's own (OpenMP) pool, but on Debian the
+GEMMs go to OpenBLAS, whose pool it does not reach. OpenBLAS is therefore pinned twice:
+OPENBLAS_NUM_THREADS is set before torch is imported, and openblas_set_num_threads() is
+called through ctypes on the libopenblas.so.0 that torch loaded.
+"""
+import argparse
+import ctypes
+import gzip
+import os
+import resource
+import sys
+import time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--model", choices=["vae", "ae"], required=True)
+ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS threads (default: --threads)")
+ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist/")
+ap.add_argument("--batch", type=int, default=128)
+ap.add_argument("--seed", type=int, default=1)
+args = ap.parse_args()
+blas_threads = args.blas_threads or args.threads
+
+os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")  # idle workers stop spinning soon
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(args.threads)
+blas = ctypes.CDLL("libopenblas.so.0")
+blas.openblas_set_num_threads(blas_threads)
+blas.openblas_get_num_threads.restype = ctypes.c_int
+torch.manual_seed(args.seed)
+
+
+def load_images(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    n, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
+    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, rows * cols)
+    return torch.from_numpy(pixels.astype(np.float32) / 255.0)
+
+
+class VAE(nn.Module):  # 784-400-(20,20), 20-400-784, ReLU; decoder gives logits
+    def __init__(self):
+        super().__init__()
+        self.enc_hidden = nn.Linear(784, 400)
+        self.enc_mu = nn.Linear(400, 20)
+        self.enc_logvar = nn.Linear(400, 20)
+        self.dec_hidden = nn.Linear(20, 400)
+        self.dec_out = nn.Linear(400, 784)
+
+    def loss(self, x):
+        h = F.relu(self.enc_hidden(x))
+        mu, logvar = self.enc_mu(h), self.enc_logvar(h)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        logits = self.dec_out(F.relu(self.dec_hidden(z)))
+        n = x.shape[0]
+        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
+        return recon + kl
+
+
+class AE(nn.Module):  # 784-512-256-10-256-512-784, ReLU, sigmoid output, MSE
+    def __init__(self):
+        super().__init__()
+        w = [784, 512, 256, 10, 256, 512, 784]
+        layers = []
+        for i in range(len(w) - 1):
+            layers.append(nn.Linear(w[i], w[i + 1]))
+            if i + 2 < len(w) and i != 2:
+                layers.append(nn.ReLU())
+        self.net = nn.Sequential(*layers)
+
+    def loss(self, x):
+        return F.mse_loss(torch.sigmoid(self.net(x)), x)
+
+
+images = load_images(os.path.join(args.data, "train-images-idx3-ubyte.gz"))
+model = VAE() if args.model == "vae" else AE()
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def epoch():
+    order = torch.randperm(images.shape[0])
+    total, batches = 0.0, 0
+    t0 = time.perf_counter()
+    for start in range(0, images.shape[0], args.batch):
+        x = images[order[start:start + args.batch]]
+        opt.zero_grad()
+        loss = model.loss(x)
+        loss.backward()
+        opt.step()
+        total += loss.item()
+        batches += 1
+    return time.perf_counter() - t0, total / batches
+
+
+print(f"ready torch {torch.__version__} set_num_threads={torch.get_num_threads()} "
+      f"openblas_threads={blas.openblas_get_num_threads()}", flush=True)
+for line in sys.stdin:
+    cmd = line.strip()
+    if cmd == "epoch":
+        s, loss = epoch()
+        print(f"epoch {s:.4f} {loss:.5f}", flush=True)
+    elif cmd == "quit":
+        break
+print(f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}", flush=True)
