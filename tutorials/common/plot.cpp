@@ -213,7 +213,7 @@ void plot_scatter_by_class(const std::string& png_path, const std::string& title
   // Key outside the plot so it never hides points. Each class is drawn small and
   // untitled, and gets a separate large `keyentry` so the legend swatch is visible.
   std::string gp = script_header(gp_path, png_path, 900, 650, title, xlabel, ylabel);
-  gp += "set key outside right top vertical Left reverse spacing 1.3 title 'class'\n";
+  gp += "set key outside right top vertical Left reverse spacing 1.3\n";
   gp += "plot \\\n";
   for (int k = 0; k < k_count; ++k) {
     const char* colour = kPalette[size_t(k) % kPalette.size()];
