@@ -22,8 +22,10 @@ const std::map<std::string, std::vector<std::string>> kExpected = {
                                    "training_state.ckpt"}},
     {"02-dimension-reduction-and-clustering", {"latent_by_class.png", "latent_by_cluster.png", "clustering.csv"}},
     {"03-transfer-learning", {}},
-    {"04-variational-autoencoder", {"reconstructions.png", "samples.png", "interpolation.png"}},
-    {"05-conditional-vae", {"samples_by_class.png", "style_transfer.png", "reconstructions.png"}},
+    {"04-variational-autoencoder", {"reconstructions.png", "samples.png", "interpolation.png", "loss_curve.png",
+                                    "vae_z20.ckpt", "training_state.ckpt"}},
+    {"05-conditional-vae", {"samples_by_class.png", "style_transfer.png", "reconstructions.png", "loss_curve.png",
+                            "cvae_z20.ckpt", "training_state.ckpt"}},
 };
 
 // Where the tutorial binaries are: build/tutorials, or the sanitized ones for test-asan.
@@ -82,4 +84,7 @@ TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
   CHECK(r.output.find("/nonexistent/dir") != std::string::npos);
   CHECK(r.output.find("dataset-fashion-mnist") != std::string::npos);
   fs::remove_all(fs::temp_directory_path() / "aet_baddata");
+  Run unwritable = run(bin + " --smoke --out /dev/null/out");
+  CHECK(unwritable.exit_code == 1);
+  CHECK(unwritable.output.find("cannot create output directory '/dev/null/out'") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include "nn/progress.h"
 #include "nn/training_state.h"
 #include "tutorials/common/image_grid.h"
+#include "tutorials/common/data.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/plot.h"
 
@@ -43,14 +44,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     apply_common_flags(opt);
-    const std::string dir = default_data_dir(opt.data);
-    Dataset train = load_fashion_mnist(dir, Split::Train);
-    Dataset test = load_fashion_mnist(dir, Split::Test);
-    if (opt.smoke) {
-      train = first_n(train, 512);
-      test = first_n(test, 256);
-      opt.epochs = 1;
-    }
+    auto [dir, train, test] = load_tutorial_data(opt);
     fmt::print("Fashion-MNIST: {} training and {} test images of {}x{} = {} pixels (from {})\n", train.size(),
                test.size(), train.height, train.width, train.dim(), dir);
 

@@ -15,6 +15,7 @@
 #include "nn/metrics.h"
 #include "nn/optim.h"
 #include "nn/progress.h"
+#include "tutorials/common/data.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/plot.h"
 
@@ -81,14 +82,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     apply_common_flags(opt);
-    const std::string dir = default_data_dir(opt.data);
-    Dataset train = load_fashion_mnist(dir, Split::Train);
-    Dataset test = load_fashion_mnist(dir, Split::Test);
-    if (opt.smoke) {
-      train = first_n(train, 1000);
-      test = first_n(test, 500);
-      opt.epochs = 1, restarts = 1;
-    }
+    auto [dir, train, test] = load_tutorial_data(opt, 1000, 500);
+    if (opt.smoke) restarts = 1;
     fmt::print("{} training images train each autoencoder ({} epochs per Z, seed {}); the {} test images are "
                "clustered into K = {} groups.\n\n", train.size(), opt.epochs, opt.seed, test.size(), test.num_classes);
     Rng rng(opt.seed);

@@ -11,6 +11,7 @@
 #include "nn/losses.h"
 #include "nn/optim.h"
 #include "nn/progress.h"
+#include "tutorials/common/data.h"
 #include "tutorials/common/options.h"
 
 using namespace aet;
@@ -72,14 +73,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     apply_common_flags(opt);
-    const std::string dir = default_data_dir(opt.data);
-    Dataset train = load_fashion_mnist(dir, Split::Train);
-    Dataset test = load_fashion_mnist(dir, Split::Test);
-    if (opt.smoke) {
-      train = first_n(train, 2000);
-      test = first_n(test, 500);
-      per_class = 10, head_epochs = 2, full_epochs = 1, opt.epochs = 1;
-    }
+    auto [dir, train, test] = load_tutorial_data(opt, 2000, 500);
+    if (opt.smoke) per_class = 10, head_epochs = 2, full_epochs = 1;
     Rng rng(opt.seed);
     Dataset few = take_per_class(train, per_class, rng);
     fmt::print("labelled training set: {} images ({} per class, seed {}); test set: {} images\n\n", few.size(),

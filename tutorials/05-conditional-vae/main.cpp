@@ -13,6 +13,7 @@
 #include "nn/progress.h"
 #include "nn/training_state.h"
 #include "tutorials/common/image_grid.h"
+#include "tutorials/common/data.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/plot.h"
 
@@ -103,14 +104,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     apply_common_flags(opt);
-    const std::string dir = default_data_dir(opt.data);
-    Dataset train = load_fashion_mnist(dir, Split::Train);
-    Dataset test = load_fashion_mnist(dir, Split::Test);
-    if (opt.smoke) {
-      train = first_n(train, 512);
-      test = first_n(test, 256);
-      opt.epochs = 1, classifier_epochs = 1, per_class = 50;
-    }
+    auto [dir, train, test] = load_tutorial_data(opt);
+    if (opt.smoke) classifier_epochs = 1, per_class = 50;
     const int C = train.num_classes;
     const auto& names = train.class_names;
     fmt::print("Fashion-MNIST: {} training and {} test images, C = {} classes (from {})\n", train.size(), test.size(),
