@@ -36,7 +36,7 @@ TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
 BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 
-.PHONY: all lib test test-asan tutorials bench clean deps deps-data deps-plot deps-bench
+.PHONY: all lib test test-asan fuzz tutorials bench clean deps deps-data deps-plot deps-bench
 .DEFAULT_GOAL := all
 
 all: lib
@@ -85,6 +85,26 @@ test-asan: deps-data deps-plot | deps
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
 
+# libFuzzer targets for the IDX reader and the checkpoint loader (clang, not part of
+# `make test`). Each runs FUZZ_SECONDS on a copy of its checked-in seed corpus;
+# crashes are written to build-fuzz/ and should become regression tests.
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_TARGETS := fuzz_idx fuzz_checkpoint
+fuzz: | deps
+	@scripts/install-deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CXX=clang++ OPTFLAGS="$(FUZZ_FLAGS)" build-fuzz/libaet.a
+	@for t in $(FUZZ_TARGETS); do \
+	  clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer -std=c++20 -I. -pthread tests/fuzz/$$t.cpp build-fuzz/libaet.a \
+	    $(LDLIBS) -o build-fuzz/$$t || exit 1; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	  corpus=build-fuzz/corpus-$$t; mkdir -p $$corpus; cp -n tests/fuzz/corpus/$${t#fuzz_}/* $$corpus/; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  (cd build-fuzz && ./$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	     -print_final_stats=1 corpus-$$t) || exit 1; \
+	done
+
 # ---- tutorials ---------------------------------------------------------------
 $(BUILD)/tutorials/%: tutorials/%/main.cpp $(LIB)
 	@mkdir -p $(@D)
@@ -111,6 +131,6 @@ bench: deps deps-data deps-bench
 	@for b in $(BENCH_BINS); do echo "== $$b"; ./$$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d)
