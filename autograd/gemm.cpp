@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/flush_denormals.h"
 #include "autograd/gemm.h"
 #include "autograd/thread_pool.h"
 
@@ -65,8 +66,36 @@ constexpr double kMinParallelFlops = 1.5e6;
 
 }  // namespace
 
-void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, float* C,
-          bool accumulate) {
+// Row kernels over n floats, in full blocks of 8 and then the rest, out of line with
+// __restrict parameters: the form GCC's -O2 vectoriser takes (see nn/optim.cpp).
+__attribute__((noinline)) static void add_row(float* __restrict c, const float* __restrict b, size_t n) {
+    size_t j0 = 0;
+    for (; j0 + 8 <= n; j0 += 8)
+        for (size_t j = j0; j < j0 + 8; ++j) c[j] += b[j];
+    for (size_t j = j0; j < n; ++j) c[j] += b[j];
+}
+
+__attribute__((noinline)) static void relu_row(float* __restrict c, size_t n) {
+    size_t j0 = 0;
+    for (; j0 + 8 <= n; j0 += 8)
+        for (size_t j = j0; j < j0 + 8; ++j) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
+    for (size_t j = j0; j < n; ++j) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
+}
+
+// The epilogue of gemm_bias: C += bias on every row, then C = max(0, C) if relu, on a
+// block of C (rows, cols) with row stride ldc; bias (cols) may be nullptr. Each thread runs
+// it on its own slice right after computing it, while the slice is still in cache.
+static void bias_relu(float* C, int ldc, int rows, int cols, const float* bias, bool relu) {
+    for (int r = 0; r < rows; ++r) {
+        float* c = C + size_t(r) * ldc;
+        if (bias != nullptr) add_row(c, bias, size_t(cols));
+        if (relu) relu_row(c, size_t(cols));
+    }
+}
+
+// gemm(), with the epilogue of gemm_bias when `epilogue` is set.
+static void gemm_impl(Layout layout, int M, int N, int K, const float* A, const float* B, float* C,
+                      bool accumulate, bool epilogue, const float* bias, bool relu) {
     if (M < 0 || N < 0 || K < 0)
         throw std::invalid_argument("gemm: negative size M=" + std::to_string(M) +
                                     " N=" + std::to_string(N) + " K=" + std::to_string(K));
@@ -84,10 +113,13 @@ void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, fl
     int slices = flops < kMinParallelFlops ? 1 : num_threads();
     if (slices > units) slices = units;
     if (slices <= 1) {
+        FlushDenormals ftz;
         kernel.fn(layout, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+        if (epilogue) bias_relu(C, ldc, M, N, bias, relu);
         return;
     }
     parallel_for(slices, [&](int t) {
+        FlushDenormals ftz;  // per thread: see flush_denormals.h
         // Slice t covers tiles [units*t/slices, units*(t+1)/slices) of the cut side.
         const int extent = split_n ? N : M;
         const int lo = int(long(units) * t / slices) * align;
@@ -95,12 +127,24 @@ void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, fl
         if (split_n) {  // columns [lo, hi) of C and of op(B)
             const float* b = layout == Layout::NT ? B + size_t(lo) * ldb : B + lo;
             kernel.fn(layout, M, hi - lo, K, A, lda, b, ldb, C + lo, ldc, accumulate);
+            if (epilogue) bias_relu(C + lo, ldc, M, hi - lo, bias ? bias + lo : nullptr, relu);
         } else {  // rows [lo, hi) of C and of op(A)
             const float* a = layout == Layout::TN ? A + lo : A + size_t(lo) * lda;
             kernel.fn(layout, hi - lo, N, K, a, lda, B, ldb, C + size_t(lo) * ldc, ldc,
                       accumulate);
+            if (epilogue) bias_relu(C + size_t(lo) * ldc, ldc, hi - lo, N, bias, relu);
         }
     });
+}
+
+void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, float* C,
+          bool accumulate) {
+    gemm_impl(layout, M, N, K, A, B, C, accumulate, false, nullptr, false);
+}
+
+void gemm_bias(int M, int N, int K, const float* A, const float* B, const float* bias, bool relu,
+               float* C) {
+    gemm_impl(Layout::NN, M, N, K, A, B, C, false, true, bias, relu);
 }
 
 const char* gemm_kernel_name() { return active_kernel().name; }

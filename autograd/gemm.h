@@ -24,6 +24,13 @@ void gemm_naive(Layout layout, int M, int N, int K, const float* A, const float*
 void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, float* C,
           bool accumulate);
 
+// C(M,N) = A·B + bias, then max(0, C) if relu; bias (N) is added to every row, or is
+// nullptr for none. The forward of linear and linear_relu: each thread applies bias and
+// ReLU to its slice of C right after computing it (in cache, and in parallel) instead of
+// a separate pass over C.
+void gemm_bias(int M, int N, int K, const float* A, const float* B, const float* bias, bool relu,
+               float* C);
+
 // Which kernel gemm() is using: "avx2", "portable" (or another name a kernel reports).
 const char* gemm_kernel_name();
 

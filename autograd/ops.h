@@ -19,6 +19,9 @@ Tensor matmul_tn(const Tensor& a, const Tensor& b);  // aᵀ·b: a (K,N), b (K,M
 Tensor matmul_nt(const Tensor& a, const Tensor& b);  // a·bᵀ: a (N,K), b (M,K) -> (N,M)
 // The layer op: x (N,D) · W (D,H) + b (1,H) -> (N,H). b may be empty (no bias).
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
+// relu(linear(x, W, b)) fused into one op (one pass for bias + ReLU, no separate ReLU
+// gradient buffer). Same values and gradients as the two ops; Linear/MLP use it for ReLU.
+Tensor linear_relu(const Tensor& x, const Tensor& W, const Tensor& b);
 
 // ---- arithmetic (ops_arith.cpp) -------------------------------------------------
 // b has a's shape, or is a row vector (1,H) or (H) broadcast over a's rows (N,H).

@@ -4,20 +4,24 @@
 // steps underflows to log(0) = −inf for l < −88, while the fused form below never
 // exponentiates a positive number.
 #include <algorithm>
-#include <bit>
-#include <cstdint>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "autograd/loss_kernels.h"
 #include "autograd/ops.h"
+#include "autograd/thread_pool.h"
 
 namespace aet {
 
-// a += c · b over n elements (the backward passes of the fused losses).
-static void add_scaled(float* __restrict a, const float* __restrict b, float c, size_t n) {
-  for (size_t i = 0; i < n; ++i) a[i] += c * b[i];
+// a += c · b over n elements (the backward passes of the fused losses); a = c · b when
+// a holds no gradient yet (first), which spares clearing it.
+static void add_scaled(float* __restrict a, const float* __restrict b, float c, size_t n, bool first) {
+  if (first)
+    for (size_t i = 0; i < n; ++i) a[i] = c * b[i];
+  else
+    for (size_t i = 0; i < n; ++i) a[i] += c * b[i];
 }
 
 // Binary cross-entropy on logits l with targets t ∈ [0,1], for one element:
@@ -32,11 +36,25 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& targets) {
   const int N = logits.dim(0);
   const size_t row = n / static_cast<size_t>(N);
   Tensor sig_minus_t = Tensor::empty(logits.shape());
+  // One row at a time, so float sums stay short; the rows are shared among the threads
+  // for a large batch, each row's sum kept apart and added in order, so the result does
+  // not depend on the thread count.
+  std::vector<double> row_sums(N);
+  std::vector<size_t> row_bad(N, 0);
+  auto rows = [&](int r0, int r1) {
+    for (int r = r0; r < r1; ++r) {
+      const size_t off = static_cast<size_t>(r) * row;
+      row_sums[r] = detail::bce_logits_fast(L + off, T + off, sig_minus_t.data() + off, row, &row_bad[r]);
+    }
+  };
+  const int tasks = n >= (size_t(1) << 15) ? std::min(num_threads(), N) : 1;
+  if (tasks == 1) rows(0, N);
+  else parallel_for(tasks, [&](int t) { rows(N * t / tasks, N * (t + 1) / tasks); });
   double s = 0.0;
   size_t bad = 0;
-  for (int r = 0; r < N; ++r) {  // one row at a time: float sums stay short
-    const size_t off = static_cast<size_t>(r) * row;
-    s += detail::bce_logits_fast(L + off, T + off, sig_minus_t.data() + off, row, &bad);
+  for (int r = 0; r < N; ++r) {
+    s += row_sums[r];
+    bad += row_bad[r];
   }
   if (bad)
     for (size_t i = 0; i < n; ++i)
@@ -47,8 +65,16 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& targets) {
   record("bce_with_logits", y, {logits, targets}, [](TapeEntry& e) {
     const float g = e.out.grad()[0] / static_cast<float>(e.in[0].dim(0));
     const size_t n = e.in[0].size();
-    if (e.in[0].requires_grad()) add_scaled(e.in[0].grad(), e.saved.data(), g, n);
-    if (e.in[1].requires_grad()) add_scaled(e.in[1].grad(), e.in[0].data(), -g, n);
+    bool first = false;
+    if (e.in[0].requires_grad()) {
+      float* dl = e.in[0].grad_for_write(&first);
+      const float* d = e.saved.data();
+      parallel_chunks(n, 1 << 15, [&](size_t lo, size_t hi) { add_scaled(dl + lo, d + lo, g, hi - lo, first); });
+    }
+    if (e.in[1].requires_grad()) {
+      float* dt = e.in[1].grad_for_write(&first);
+      add_scaled(dt, e.in[0].data(), -g, n, first);
+    }
   }, 0.0f, 0, sig_minus_t);
   return y;
 }
@@ -68,78 +94,14 @@ double bce_logits_plain(const float* L, const float* T, float* sig_minus_t, size
   return s;
 }
 
-// e^x for x in [−87, 0] (callers clamp), relative error ~2e-7: x = n·ln2 + r with
-// |r| <= ln2/2 (ln2 split in two, Cody & Waite, so n·ln2 is exact), e^r by a degree-7
-// polynomial (Cephes expf), and 2^n written straight into the exponent bits.
-static inline float exp_nonpositive(float x) {
-  const float nf = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  // round(x/ln2): 1.5·2^23 trick
-  const float r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  return p * std::bit_cast<float>((static_cast<int32_t>(nf) + 127) << 23);
+bool cpu_has_avx2_fma() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
 }
 
-// log(1 + e) for e in [0, 1]: with s = e/(2+e) <= 1/3, log(1+e) = 2·atanh(s)
-// = 2s(1 + s²/3 + s⁴/5 + ...); eight terms leave an error below 1e-8, and small e
-// keeps its full precision (no 1 + e rounding).
-static inline float log1p_unit(float e) {
-  const float s = e / (2.0f + e), s2 = s * s;
-  float q = 1.0f / 15;
-  q = q * s2 + 1.0f / 13;
-  q = q * s2 + 1.0f / 11;
-  q = q * s2 + 1.0f / 9;
-  q = q * s2 + 1.0f / 7;
-  q = q * s2 + 1.0f / 5;
-  q = q * s2 + 1.0f / 3;
-  q = q * s2 + 1.0f;
-  return 2.0f * s * q;
-}
-
-// ℓ for one element, and σ(l) − t into *sig_minus_t; e^−|l| is computed once for both.
-__attribute__((always_inline)) static inline float bce_element(float l, float t, float* sig_minus_t) {
-  // e^−|l|, with |l| capped at 87 (e^−87 ≈ 1.6e-38 is still a normal float). The cap
-  // compares the bit patterns as integers (same order for floats >= 0): a float
-  // comparison here became a branch, and the branch kept the loop scalar.
-  const int32_t a_bits = std::bit_cast<int32_t>(std::fabs(l)), cap = std::bit_cast<int32_t>(87.0f);
-  const float e = exp_nonpositive(-std::bit_cast<float>(a_bits < cap ? a_bits : cap));
-  // σ(l) = 1/(1+e^−l) for l >= 0, e^l/(1+e^l) below: the numerator is 1 or e, picked
-  // with a mask made of l's sign bit (a float select here also became a branch).
-  const int32_t negative = std::bit_cast<int32_t>(l) >> 31;  // all ones if l < 0
-  const float num = std::bit_cast<float>((std::bit_cast<int32_t>(e) & negative) |
-                                         (std::bit_cast<int32_t>(1.0f) & ~negative));
-  *sig_minus_t = num / (1.0f + e) - t;
-  return (l > 0.0f ? l : 0.0f) - l * t + log1p_unit(e);
-}
-
-// The same pass without calls or branches, so that it vectorises: eight running sums
-// (one per lane) instead of one, which the vectoriser may not reorder; selects instead
-// of the two-branch sigmoid. An AVX2 copy is picked at load time on CPUs that have it.
-__attribute__((noinline, target_clones("avx2", "default")))
-double bce_logits_fast(const float* __restrict L, const float* __restrict T,
-                       float* __restrict sig_minus_t, size_t n, size_t* bad) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int outside[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i0 = 0;
-  for (; i0 + 8 <= n; i0 += 8)
-    for (int k = 0; k < 8; ++k) {
-      acc[k] += bce_element(L[i0 + k], T[i0 + k], &sig_minus_t[i0 + k]);
-      outside[k] += (T[i0 + k] < 0.0f) | !(T[i0 + k] <= 1.0f);  // | not ||: no branch
-    }
-  for (size_t i = i0; i < n; ++i) {
-    acc[0] += bce_element(L[i], T[i], &sig_minus_t[i]);
-    outside[0] += (T[i] < 0.0f) | !(T[i] <= 1.0f);
-  }
-  double s = 0.0;
-  for (int k = 0; k < 8; ++k) {
-    s += acc[k];
-    *bad += outside[k];
-  }
-  return s;
+double bce_logits_fast(const float* L, const float* T, float* sig_minus_t, size_t n, size_t* bad) {
+  return cpu_has_avx2_fma() ? bce_logits_avx2(L, T, sig_minus_t, n, bad)
+                            : bce_logits_plain(L, T, sig_minus_t, n, bad);
 }
 
 }  // namespace detail
@@ -186,11 +148,22 @@ Tensor mse(const Tensor& pred, const Tensor& target) {
   check_same_shape("mse", pred, target);
   const float *P = pred.data(), *T = target.data();
   const size_t n = pred.size();
+  // Partial sums over fixed blocks of 4096 elements, shared among the threads and added
+  // in order: the result does not depend on the thread count.
+  constexpr size_t kBlock = 4096;
+  std::vector<double> partial((n + kBlock - 1) / kBlock);
+  parallel_chunks(partial.size(), 64, [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      double s = 0.0;
+      for (size_t i = b * kBlock, end = std::min(n, i + kBlock); i < end; ++i) {
+        const double d = static_cast<double>(P[i]) - T[i];
+        s += d * d;
+      }
+      partial[b] = s;
+    }
+  });
   double s = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const double d = static_cast<double>(P[i]) - T[i];
-    s += d * d;
-  }
+  for (double p : partial) s += p;
   Tensor y = Tensor::full({1}, static_cast<float>(s / static_cast<double>(n)));
   record("mse", y, {pred, target}, [](TapeEntry& e) {
     const size_t n = e.in[0].size();
@@ -198,7 +171,9 @@ Tensor mse(const Tensor& pred, const Tensor& target) {
     const float *P = e.in[0].data(), *T = e.in[1].data();
     if (e.in[0].requires_grad()) {
       float* dp = e.in[0].grad();
-      for (size_t i = 0; i < n; ++i) dp[i] += g * (P[i] - T[i]);
+      parallel_chunks(n, 1 << 15, [&](size_t lo, size_t hi) {
+        for (size_t i = lo; i < hi; ++i) dp[i] += g * (P[i] - T[i]);
+      });
     }
     if (e.in[1].requires_grad()) {
       float* dt = e.in[1].grad();

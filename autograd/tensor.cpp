@@ -14,6 +14,7 @@ struct TensorImpl {
   size_t size = 0;
   float* value = nullptr;
   float* grad = nullptr;
+  bool grad_is_zero = false;  // grad's contents are stale and stand for zeros
   bool requires_grad = false;
 
   TensorImpl(Shape s) : shape(std::move(s)), size(shape_size(shape)), value(acquire_buffer(size)) {}
@@ -143,14 +144,31 @@ float* Tensor::grad() {
   TensorImpl& t = const_cast<TensorImpl&>(get(impl_));
   if (!t.grad) {
     t.grad = acquire_buffer(t.size);
+    t.grad_is_zero = true;
+  }
+  if (t.grad_is_zero) {
     std::fill_n(t.grad, t.size, 0.0f);
+    t.grad_is_zero = false;
   }
   return t.grad;
 }
 
+float* Tensor::grad_for_write(bool* first) {
+  TensorImpl& t = const_cast<TensorImpl&>(get(impl_));
+  if (!t.grad) {
+    t.grad = acquire_buffer(t.size);
+    t.grad_is_zero = true;
+  }
+  *first = t.grad_is_zero;
+  t.grad_is_zero = false;
+  return t.grad;
+}
+
+// Zeroing is deferred: the next grad() clears the buffer, or the next backward that writes
+// every element (grad_for_write) overwrites it without clearing.
 void Tensor::zero_grad() {
   TensorImpl& t = const_cast<TensorImpl&>(get(impl_));
-  if (t.grad) std::fill_n(t.grad, t.size, 0.0f);
+  if (t.grad) t.grad_is_zero = true;
 }
 
 bool Tensor::requires_grad() const { return get(impl_).requires_grad; }

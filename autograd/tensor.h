@@ -59,7 +59,14 @@ class Tensor {
   bool has_grad() const;
   float* grad();
   std::span<float> grad_values() { return {grad(), size()}; }
-  void zero_grad();
+  void zero_grad();  // marks the gradient zero; the buffer is cleared when next read
+
+  // For op backwards only: the gradient buffer, and whether it holds no gradient yet
+  // (just created, or zero_grad() since the last write). When *first is true the buffer is
+  // NOT cleared and the caller must overwrite every element (y = g rather than y += g);
+  // a backward that is the first writer then skips a zero-fill and a read. Either way the
+  // gradient counts as written afterwards, so a second contribution adds to the first.
+  float* grad_for_write(bool* first);
 
   bool requires_grad() const;
   void set_requires_grad(bool on);

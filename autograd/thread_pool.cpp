@@ -10,9 +10,13 @@
 // can never claim a task of the wrong job: its compare-and-swap fails. When a job ends the
 // caller "closes" it (index = kClosed) before it touches the next job's fields.
 //
-// After a job, workers spin for a short while before going back to sleep: a training step
-// calls gemm many times in a row, and waking a sleeping thread costs tens of microseconds,
-// as much as a whole small matrix product.
+// After a job, workers wait actively for a while before going back to sleep: a training
+// step calls gemm many times in a row, with element-wise work between the calls, and
+// waking a sleeping thread costs tens of microseconds (more in a virtual machine), as much
+// as a whole small matrix product. The wait spins on `pause` only briefly, then calls
+// sched_yield between checks: on an idle core that returns at once, but on a busy machine
+// it hands the core to whoever else is runnable (another process, or our own calling
+// thread when there are more threads than cores), instead of burning the time slice.
 #include "autograd/thread_pool.h"
 
 #include <atomic>
@@ -31,9 +35,11 @@ namespace aet {
 namespace {
 
 constexpr uint32_t kClosed = 0xffffffffu;
-// How long an idle thread spins before sleeping. Long enough to bridge the gap between
-// two matrix products of a training step, short enough not to steal a shared core.
-constexpr auto kSpin = std::chrono::microseconds(200);
+// How long an idle thread waits actively before sleeping: the first kSpinPause on `pause`
+// (lowest latency), the rest of kSpin yielding. Long enough to bridge the element-wise
+// work between two matrix products of a training step (the optimizer step included).
+constexpr auto kSpinPause = std::chrono::microseconds(50);
+constexpr auto kSpin = std::chrono::microseconds(2000);
 
 uint32_t generation_of(uint64_t ticket) { return uint32_t(ticket >> 32); }
 uint32_t index_of(uint64_t ticket) { return uint32_t(ticket); }
@@ -49,14 +55,17 @@ void cpu_relax() {
 #endif
 }
 
-// Spins until pred() holds or kSpin has passed; returns pred().
+// Waits actively until pred() holds or kSpin has passed; returns pred().
 template <typename Pred>
 bool spin_until(Pred pred) {
-    const auto deadline = std::chrono::steady_clock::now() + kSpin;
+    const auto start = std::chrono::steady_clock::now();
     for (int i = 1;; ++i) {
         if (pred()) return true;
         cpu_relax();
-        if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return pred();
+        if (i % 64 != 0) continue;
+        const auto waited = std::chrono::steady_clock::now() - start;
+        if (waited > kSpin) return pred();
+        if (waited > kSpinPause) std::this_thread::yield();
     }
 }
 
@@ -231,5 +240,15 @@ void set_num_threads(int n) {
 }
 
 void parallel_for(int n_tasks, const std::function<void(int task)>& fn) { pool().run(n_tasks, fn); }
+
+void parallel_chunks(size_t n, size_t min_n, const std::function<void(size_t lo, size_t hi)>& fn) {
+    const int threads = n < min_n ? 1 : num_threads();
+    if (threads == 1) return fn(0, n);
+    parallel_for(threads, [&](int t) {
+        const size_t lo = n * t / threads / 16 * 16;
+        const size_t hi = t + 1 == threads ? n : n * (t + 1) / threads / 16 * 16;
+        fn(lo, hi);
+    });
+}
 
 }  // namespace aet

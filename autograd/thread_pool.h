@@ -6,6 +6,7 @@
 // The thread count comes from set_num_threads(), else the AET_THREADS environment
 // variable, else the number of cores.
 #pragma once
+#include <cstddef>
 #include <functional>
 
 namespace aet {
@@ -14,5 +15,10 @@ int num_threads();
 // n >= 1; throws std::invalid_argument otherwise.
 void set_num_threads(int n);
 void parallel_for(int n_tasks, const std::function<void(int task)>& fn);
+
+// Runs fn(lo, hi) over [0, n) cut into one chunk per thread (edges at multiples of 16, so
+// vectors stay aligned), or as one chunk on the calling thread when n < min_n: too little
+// work to repay waking the threads.
+void parallel_chunks(size_t n, size_t min_n, const std::function<void(size_t lo, size_t hi)>& fn);
 
 }  // namespace aet

@@ -21,7 +21,7 @@ CVAE::CVAE(int input_dim, int num_classes, int hidden, int latent, Rng& rng)
 }
 
 VAE::Posterior CVAE::encode(const Tensor& x, const Tensor& y) const {
-  Tensor h = relu(enc_hidden(concat_cols(x, y)));  // condition 1: [x, y]
+  Tensor h = enc_hidden(concat_cols(x, y), ReLU);  // relu([x, y]·W₁ + b₁): condition 1
   return {enc_mu(h), enc_logvar(h)};
 }
 

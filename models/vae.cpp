@@ -18,7 +18,7 @@ VAE::VAE(int input_dim, int hidden, int latent, Rng& rng) : input_dim_(input_dim
 }
 
 VAE::Posterior VAE::encode(const Tensor& x) const {
-  Tensor h = relu(enc_hidden(x));
+  Tensor h = enc_hidden(x, ReLU);  // relu(x·W₁ + b₁), as one fused op
   return {enc_mu(h), enc_logvar(h)};
 }
 

@@ -48,13 +48,23 @@ Linear::Linear(int in, int out, Init init, Rng& rng, bool bias) {
   if (bias) b = Tensor::zeros({1, out}, true);
 }
 
-Tensor Linear::operator()(const Tensor& x) const {
-  if (x.ndim() != 2 || x.cols() != in_features())
-    throw std::invalid_argument("Linear(" + std::to_string(in_features()) + "→" +
-                                std::to_string(out_features()) + "): input has shape " +
+static void check_input(const Linear& layer, const Tensor& x) {
+  if (x.ndim() != 2 || x.cols() != layer.in_features())
+    throw std::invalid_argument("Linear(" + std::to_string(layer.in_features()) + "→" +
+                                std::to_string(layer.out_features()) + "): input has shape " +
                                 shape_str(x.shape()) + ", expected (N," +
-                                std::to_string(in_features()) + ")");
+                                std::to_string(layer.in_features()) + ")");
+}
+
+Tensor Linear::operator()(const Tensor& x) const {
+  check_input(*this, x);
   return linear(x, W, b);
+}
+
+Tensor Linear::operator()(const Tensor& x, Activation activation) const {
+  check_input(*this, x);
+  if (activation == ReLU) return linear_relu(x, W, b);
+  return activate(linear(x, W, b), activation);
 }
 
 ParamList Linear::parameters() const {
@@ -81,7 +91,7 @@ MLP::MLP(const std::vector<int>& widths, Activation hidden, Rng& rng, Activation
 Tensor MLP::operator()(const Tensor& x) const {
   Tensor h = x;
   for (size_t i = 0; i < layers.size(); ++i)
-    h = activate(layers[i](h), i + 1 == layers.size() ? output_ : hidden_);
+    h = layers[i](h, i + 1 == layers.size() ? output_ : hidden_);
   return h;
 }
 

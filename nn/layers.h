@@ -36,6 +36,8 @@ class Linear : public Module {
   Linear() = default;
   Linear(int in, int out, Init init, Rng& rng, bool bias = true);
   Tensor operator()(const Tensor& x) const;  // x (N,in) -> (N,out); checks in
+  // activation(x·W + b); ReLU runs as the fused op linear_relu.
+  Tensor operator()(const Tensor& x, Activation activation) const;
   ParamList parameters() const override;
   int in_features() const { return W.rows(); }
   int out_features() const { return W.cols(); }

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
+#include "autograd/flush_denormals.h"
 #include "autograd/thread_pool.h"
 
 namespace aet {
@@ -46,13 +47,15 @@ void sgd_momentum_kernel(float* __restrict theta, const float* __restrict g, flo
   });
 }
 
-// The Adam update of one tensor; step_size = α/(1−β1^t), bc2_sqrt = √(1−β2^t).
-// noinline keeps the __restrict promises (inlined into step() GCC lost them and left the
-// loop scalar); target_clones adds an AVX2+FMA copy picked at load time on CPUs that have it.
+// The Adam update of one tensor; step_size = α/(1−β1^t), inv_bc2_sqrt = 1/√(1−β2^t)
+// (a multiply per element instead of a second divide: square root and divide are the
+// slow instructions here). noinline keeps the __restrict promises (inlined into step()
+// GCC lost them and left the loop scalar); target_clones adds an AVX2+FMA copy picked at
+// load time on CPUs that have it.
 __attribute__((noinline, target_clones("avx2", "default")))
 void adam_kernel(float* __restrict theta, const float* __restrict g, float* __restrict m,
                  float* __restrict v, size_t n, float b1, float b2, float eps, float wd,
-                 float step_size, float bc2_sqrt) {
+                 float step_size, float inv_bc2_sqrt) {
   const float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
   AET_BLOCKED_LOOP(n, {
     const float gk = g[k] + wd * theta[k];
@@ -60,17 +63,23 @@ void adam_kernel(float* __restrict theta, const float* __restrict g, float* __re
     const float vk = b2 * v[k] + one_minus_b2 * gk * gk;
     m[k] = mk;
     v[k] = vk;
-    theta[k] -= step_size * (mk / (std::sqrt(vk) / bc2_sqrt + eps));
+    theta[k] -= step_size * (mk / (std::sqrt(vk) * inv_bc2_sqrt + eps));
   });
 }
 
 // Runs kernel(begin, end) over [0, n): on the calling thread for a small tensor, else cut
 // into one chunk per thread (chunk edges on 16-element boundaries, so vectors stay aligned).
+// Each chunk runs with denormals flushed to zero (autograd/flush_denormals.h): Adam's
+// second moments decay towards them, and denormal arithmetic is a hundred times slower.
 template <class Kernel>
 void over_chunks(size_t n, Kernel kernel) {
   const int threads = num_threads();
-  if (threads == 1 || n < (size_t(1) << 15)) return kernel(size_t(0), n);
+  if (threads == 1 || n < (size_t(1) << 15)) {
+    FlushDenormals ftz;
+    return kernel(size_t(0), n);
+  }
   parallel_for(threads, [&](int t) {
+    FlushDenormals ftz;
     const size_t lo = n * t / threads / 16 * 16;
     const size_t hi = t + 1 == threads ? n : n * (t + 1) / threads / 16 * 16;
     kernel(lo, hi);
@@ -209,13 +218,13 @@ void Adam::step() {
   const double bc1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t));
   const double bc2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(t));
   const float step_size = static_cast<float>(lr_ / bc1);
-  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  const float inv_bc2_sqrt = static_cast<float>(1.0 / std::sqrt(bc2));
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!updatable(i)) continue;
     Tensor& p = params_[i].tensor;
     float *theta = p.data(), *g = p.grad(), *m = m_[i].data(), *v = v_[i].data();
     over_chunks(p.size(), [&](size_t lo, size_t hi) {
-      adam_kernel(theta + lo, g + lo, m + lo, v + lo, hi - lo, b1, b2, eps, wd, step_size, bc2_sqrt);
+      adam_kernel(theta + lo, g + lo, m + lo, v + lo, hi - lo, b1, b2, eps, wd, step_size, inv_bc2_sqrt);
     });
   }
 }

@@ -1,16 +1,23 @@
-// test_fast_paths.cpp — every fast element-wise kernel against its plain reference, on
+// test_fast_paths.cpp — every fast kernel and fused path against its plain reference, on
 // awkward sizes (a tail after the blocks of 8, a single element, a Fashion-MNIST row).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "autograd/flush_denormals.h"
+#include "autograd/gemm.h"
 #include "autograd/loss_kernels.h"
+#include "autograd/ops.h"
 #include "autograd/random.h"
+#include "autograd/thread_pool.h"
 
 using namespace aet;
 
-TEST_CASE("bce_logits_fast matches bce_logits_plain") {
+TEST_CASE("bce_logits_avx2 matches bce_logits_plain") {
+  if (!detail::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
   Rng rng(11);
   for (size_t n : {1, 7, 8, 9, 33, 784, 1000}) {
     std::vector<float> L(n), T(n), d_plain(n), d_fast(n);
@@ -23,7 +30,7 @@ TEST_CASE("bce_logits_fast matches bce_logits_plain") {
     }
     size_t bad_plain = 0, bad_fast = 0;
     const double s_plain = detail::bce_logits_plain(L.data(), T.data(), d_plain.data(), n, &bad_plain);
-    const double s_fast = detail::bce_logits_fast(L.data(), T.data(), d_fast.data(), n, &bad_fast);
+    const double s_fast = detail::bce_logits_avx2(L.data(), T.data(), d_fast.data(), n, &bad_fast);
     CAPTURE(n);
     // The sum of n losses, each within a few float ulps (~1e-7 relative) of libm's.
     CHECK(std::fabs(s_fast - s_plain) <= 1e-6 * (1.0 + std::fabs(s_plain)));
@@ -47,4 +54,123 @@ TEST_CASE("bce_logits_fast counts targets outside [0,1] like the plain one") {
   detail::bce_logits_fast(L.data(), T.data(), d.data(), L.size(), &bad_fast);
   CHECK(bad_plain == 3);
   CHECK(bad_fast == 3);
+}
+
+// Gradients a backward writes first (Tensor::grad_for_write) are overwritten, not cleared
+// and added to; zero_grad() only marks them. These check that the bookkeeping gives the
+// same numbers as always clearing.
+TEST_CASE("grad_for_write: zero_grad, reuse of a tensor and repeated steps give += semantics") {
+  Rng rng(5);
+  Tensor x = Tensor::uniform({3, 4}, rng, -1.0f, 1.0f);
+  Tensor W = Tensor::uniform({4, 5}, rng, -1.0f, 1.0f, true);
+  Tensor b = Tensor::uniform({1, 5}, rng, -1.0f, 1.0f, true);
+  auto step = [&] {  // W used twice: the second contribution must add to the first
+    Tensor l = sum(add(linear_relu(x, W, b), linear(x, W, b)));
+    backward(l);
+  };
+  step();
+  const std::vector<float> dW1(W.grad(), W.grad() + W.size()), db1(b.grad(), b.grad() + b.size());
+  step();  // no zero_grad: gradients accumulate to twice the first
+  for (size_t i = 0; i < W.size(); ++i) CHECK(W.grad()[i] == doctest::Approx(2 * dW1[i]));
+  for (size_t i = 0; i < b.size(); ++i) CHECK(b.grad()[i] == doctest::Approx(2 * db1[i]));
+  W.zero_grad();
+  b.zero_grad();
+  CHECK(W.has_grad());
+  CHECK(W.grad()[0] == 0.0f);  // reading after zero_grad sees zeros
+  W.zero_grad();
+  step();  // after zero_grad: exactly one step's gradient again
+  for (size_t i = 0; i < W.size(); ++i) CHECK(W.grad()[i] == doctest::Approx(dW1[i]));
+  for (size_t i = 0; i < b.size(); ++i) CHECK(b.grad()[i] == doctest::Approx(db1[i]));
+}
+
+// gemm_bias (the forward of linear and linear_relu) against gemm_naive followed by the
+// epilogue, on awkward sizes, with one thread and with several (each applies the epilogue
+// to its own slice, so slice edges must line up with the bias columns).
+TEST_CASE("gemm_bias matches gemm_naive + bias (+ ReLU), threaded and not") {
+  Rng rng(17);
+  const int saved = num_threads();
+  struct Size { int M, N, K; };
+  for (Size s : {Size{1, 1, 1}, Size{7, 9, 33}, Size{9, 33, 7}, Size{128, 20, 400},
+                 Size{128, 400, 20}, Size{33, 130, 257}, Size{200, 33, 300}}) {
+    std::vector<float> A(size_t(s.M) * s.K), B(size_t(s.K) * s.N), bias(s.N);
+    for (float& v : A) v = rng.uniform(-1.0f, 1.0f);
+    for (float& v : B) v = rng.uniform(-1.0f, 1.0f);
+    for (float& v : bias) v = rng.uniform(-1.0f, 1.0f);
+    std::vector<float> ref(size_t(s.M) * s.N);
+    gemm_naive(Layout::NN, s.M, s.N, s.K, A.data(), B.data(), ref.data(), false);
+    for (int threads : {1, 3}) {
+      set_num_threads(threads);
+      for (bool with_bias : {true, false})
+        for (bool relu : {true, false}) {
+          std::vector<float> C(ref.size(), 123.0f);  // garbage: gemm_bias overwrites
+          gemm_bias(s.M, s.N, s.K, A.data(), B.data(), with_bias ? bias.data() : nullptr, relu, C.data());
+          CAPTURE(s.M); CAPTURE(s.N); CAPTURE(s.K); CAPTURE(threads); CAPTURE(with_bias); CAPTURE(relu);
+          int bad = 0;
+          for (int m = 0; m < s.M; ++m)
+            for (int n = 0; n < s.N; ++n) {
+              float want = ref[size_t(m) * s.N + n] + (with_bias ? bias[n] : 0.0f);
+              if (relu) want = std::max(want, 0.0f);
+              // float products over K <= 400 terms of size <= 1: within 1e-4 of the double sum
+              bad += std::fabs(C[size_t(m) * s.N + n] - want) > 1e-4f * (1.0f + std::fabs(want));
+            }
+          CHECK(bad == 0);
+        }
+    }
+  }
+  set_num_threads(saved);
+}
+
+TEST_CASE("sigmoid_avx2 matches sigmoid_plain") {
+  if (!detail::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
+  Rng rng(13);
+  for (size_t n : {1, 7, 8, 9, 33, 784, 1000}) {
+    std::vector<float> X(n), y_plain(n), y_fast(n);
+    for (size_t i = 0; i < n; ++i)  // the whole range, beyond ±87 (the cap) included
+      X[i] = i % 5 == 0 ? rng.uniform(-120.0f, 120.0f) : rng.uniform(-12.0f, 12.0f);
+    detail::sigmoid_plain(X.data(), y_plain.data(), n);
+    detail::sigmoid_avx2(X.data(), y_fast.data(), n);
+    CAPTURE(n);
+    for (size_t i = 0; i < n; ++i) {
+      CAPTURE(X[i]);
+      // σ in (0,1): a few float ulps absolute, and relative for the tiny values of x << 0
+      CHECK(std::fabs(y_fast[i] - y_plain[i]) <= 1e-6f * std::max(y_plain[i], 1e-30f) + 1e-7f);
+    }
+  }
+}
+
+// A diverged model must still show a NaN loss (training stops on it), so the fast paths
+// propagate NaN like the plain ones, in the vector body and in the tail alike.
+TEST_CASE("the fast paths propagate NaN and handle infinities like the plain ones") {
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  for (size_t at : {size_t(3), size_t(17)}) {  // in a block of 8, and in the tail of 19
+    std::vector<float> X(19, 0.5f), T(19, 0.5f), y_plain(19), y_fast(19), d(19);
+    X[at] = nan;
+    X[(at + 5) % 19] = inf;
+    X[(at + 7) % 19] = -inf;
+    detail::sigmoid_plain(X.data(), y_plain.data(), X.size());
+    detail::sigmoid_fast(X.data(), y_fast.data(), X.size());
+    CAPTURE(at);
+    CHECK(std::isnan(y_fast[at]));
+    for (size_t i = 0; i < X.size(); ++i)
+      if (i != at) CHECK(y_fast[i] == doctest::Approx(y_plain[i]));
+    X[(at + 5) % 19] = X[(at + 7) % 19] = 0.5f;  // BCE: one NaN logit makes the sum NaN
+    size_t bad = 0;
+    CHECK(std::isnan(detail::bce_logits_fast(X.data(), T.data(), d.data(), X.size(), &bad)));
+  }
+}
+
+TEST_CASE("FlushDenormals flushes inside its scope only") {
+  volatile float tiny = 1e-30f, factor = 1e-10f;  // product 1e-40: a denormal
+  const float before = tiny * factor;
+  float inside = 0.0f;
+  {
+    FlushDenormals ftz;
+    inside = tiny * factor;
+  }
+  const float after = tiny * factor;
+#if defined(__SSE__) || defined(__x86_64__)
+  CHECK(inside == 0.0f);
+#endif
+  CHECK(before > 0.0f);  // the caller's own arithmetic keeps its denormals
+  CHECK(after == before);
 }

@@ -54,6 +54,49 @@ TEST_CASE("linear: x·W + b, with and without bias") {
             {rand_param({4, 3}, rng), rand_param({3, 5}, rng)});
 }
 
+TEST_CASE("linear_relu: gradient check, and equal to relu(linear) in value and gradient") {
+  Rng rng(41);
+  // Inputs are kept away from the kink: with x, W in [-1,1] a pre-activation within h = 1e-2
+  // of 0 would make the central difference straddle it, so the bias pushes units well
+  // off 0 (|b| >= 0.5 and few enough inputs that |x·W| rarely cancels it exactly).
+  Tensor b0 = rand_away_from_zero({1, 5}, rng, 0.5f);
+  gradcheck("linear_relu", [](Inputs& x) { return linear_relu(x[0], x[1], x[2]); },
+            {rand_param({4, 2}, rng, -0.2f, 0.2f), rand_param({2, 5}, rng, -0.2f, 0.2f), b0});
+  gradcheck("linear_relu (no bias)", [](Inputs& x) { return linear_relu(x[0], x[1], Tensor()); },
+            {rand_away_from_zero({4, 1}, rng, 0.3f), rand_away_from_zero({1, 5}, rng, 0.3f)});
+
+  // Against the two-op path students read, on an awkward size and both signs of every
+  // pre-activation; gradients reach x, W and b through both.
+  for (bool bias : {true, false}) {
+    Tensor x = rand_param({9, 33}, rng), W = rand_param({33, 7}, rng), b = rand_param({1, 7}, rng);
+    Tensor x2 = x.clone(), W2 = W.clone(), b2 = b.clone();
+    x2.set_requires_grad(true);
+    W2.set_requires_grad(true);
+    b2.set_requires_grad(true);
+    Tensor bb = bias ? b : Tensor(), bb2 = bias ? b2 : Tensor();
+    Tensor wts = Tensor::uniform({9, 7}, rng, -1.0f, 1.0f);
+    Tensor fused = linear_relu(x, W, bb);
+    Tensor l1 = sum(mul(fused, wts));
+    backward(l1);  // (backward clears the whole tape, so one path at a time)
+    Tensor plain = relu(linear(x2, W2, bb2));
+    Tensor l2 = sum(mul(plain, wts));
+    backward(l2);
+    CHECK(fused.to_vector() == plain.to_vector());
+    auto close = [](Tensor& a, Tensor& c) {
+      for (size_t i = 0; i < a.size(); ++i) CHECK(a.grad()[i] == doctest::Approx(c.grad()[i]).epsilon(1e-5));
+    };
+    close(x, x2);
+    close(W, W2);
+    if (bias) close(b, b2);
+  }
+}
+
+TEST_CASE("linear_relu: shape errors name the op") {
+  Tensor x = Tensor::zeros({2, 3}), W = Tensor::zeros({4, 5}), b = Tensor::zeros({1, 6});
+  CHECK_THROWS_WITH(linear_relu(x, W, Tensor()), doctest::Contains("linear_relu"));
+  CHECK_THROWS_WITH(linear_relu(x, Tensor::zeros({3, 5}), b), doctest::Contains("linear_relu: bias"));
+}
+
 TEST_CASE("add, sub, mul, div: same shape") {
   Rng rng(5);
   auto a = [&] { return rand_param({3, 4}, rng); };
