@@ -22,7 +22,9 @@ namespace aet {
 namespace {
 
 // The kernels. Each runs its body over full blocks of 8 elements (a fixed trip count
-// the vectoriser takes at -O2), then over the remaining n mod 8 elements.
+// the vectoriser takes at -O2), then over the remaining n mod 8 elements. A macro and
+// not a function taking a lambda: a lambda reaches θ, g, m, v through its closure, the
+// __restrict promises are lost, and the loop stays scalar.
 #define AET_BLOCKED_LOOP(n, ...)                                    \
   do {                                                              \
     size_t k_ = 0;                                                  \
@@ -49,10 +51,10 @@ void sgd_momentum_kernel(float* __restrict theta, const float* __restrict g, flo
 
 // The Adam update of one tensor; step_size = α/(1−β1^t), inv_bc2_sqrt = 1/√(1−β2^t)
 // (a multiply per element instead of a second divide: square root and divide are the
-// slow instructions here). noinline keeps the __restrict promises (inlined into step()
-// GCC lost them and left the loop scalar); target_clones adds an AVX2+FMA copy picked at
-// load time on CPUs that have it.
-__attribute__((noinline, target_clones("avx2", "default")))
+// slow instructions here). target_clones adds an AVX2+FMA copy picked at load time on
+// CPUs that have it; a multiversioned function is called through its resolver, never
+// inlined into step(), so the __restrict promises hold (inlined, GCC lost them).
+__attribute__((target_clones("avx2", "default")))
 void adam_kernel(float* __restrict theta, const float* __restrict g, float* __restrict m,
                  float* __restrict v, size_t n, float b1, float b2, float eps, float wd,
                  float step_size, float inv_bc2_sqrt) {
