@@ -19,6 +19,11 @@ BUILD    := build
 AVX2_FLAGS   := -mavx2 -mfma
 AVX512_FLAGS := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
 
+# Builds run in parallel on every core (the install steps below are chained, so two
+# apt-get never run at once).
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+SUBMAKE  := $(MAKE) --no-print-directory -j$(JOBS)
+
 # Debian packages each target needs (installed on demand by scripts/install-deps.sh).
 DEPS_BUILD := doctest-dev libfmt-dev libstb-dev zlib1g-dev libcli11-dev
 DEPS_DATA  := dataset-fashion-mnist
@@ -44,11 +49,11 @@ lib: $(LIB)
 
 deps:
 	@scripts/install-deps.sh $(DEPS_BUILD)
-deps-data:
+deps-data: | deps
 	@scripts/install-deps.sh $(DEPS_DATA)
-deps-plot:
+deps-plot: | deps-data
 	@scripts/install-deps.sh $(DEPS_PLOT)
-deps-bench:
+deps-bench: | deps-plot
 	@scripts/install-deps.sh $(DEPS_BENCH)
 
 $(BUILD)/%_avx2.o: %_avx2.cpp | deps
@@ -73,14 +78,14 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB)
 
 # The suite also runs every tutorial in --smoke mode, so they are built first.
 test: deps-data deps-plot | deps
-	@$(MAKE) --no-print-directory $(TEST_BIN) $(TUT_BINS)
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS)
 	$(TEST_BIN)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, built apart in
 # build-asan/ (halts on the first report). The smoke tests run the sanitized tutorials.
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 test-asan: deps-data deps-plot | deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" \
+	@$(SUBMAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" \
 	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%)
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
@@ -93,7 +98,7 @@ FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame
 FUZZ_TARGETS := fuzz_idx fuzz_checkpoint
 fuzz: | deps
 	@scripts/install-deps.sh clang libclang-rt-14-dev
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CXX=clang++ OPTFLAGS="$(FUZZ_FLAGS)" build-fuzz/libaet.a
+	@$(SUBMAKE) BUILD=build-fuzz CXX=clang++ OPTFLAGS="$(FUZZ_FLAGS)" build-fuzz/libaet.a
 	@for t in $(FUZZ_TARGETS); do \
 	  clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer -std=c++20 -I. -pthread tests/fuzz/$$t.cpp build-fuzz/libaet.a \
 	    $(LDLIBS) -o build-fuzz/$$t || exit 1; \
@@ -116,7 +121,7 @@ tutorial-%: deps deps-data deps-plot
 	@dir=$$(ls -d tutorials/0$*-* 2>/dev/null | head -n1); \
 	 if [ -z "$$dir" ]; then echo "no tutorial $* (see tutorials/)"; exit 1; fi; \
 	 name=$${dir#tutorials/}; \
-	 $(MAKE) --no-print-directory $(BUILD)/tutorials/$$name && \
+	 $(SUBMAKE) $(BUILD)/tutorials/$$name && \
 	 mkdir -p out && ./$(BUILD)/tutorials/$$name $(ARGS)
 
 # ---- benchmarks --------------------------------------------------------------
@@ -127,7 +132,7 @@ $(BUILD)/bench/%: bench/%.cpp $(LIB)
 # bench/epoch runs bench/epoch_torch.py (PyTorch, /usr/bin/python3) as its peer, in
 # alternation with our epochs; it needs the repository root as working directory.
 bench: deps deps-data deps-bench
-	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@$(SUBMAKE) $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; ./$$b || exit 1; done
 
 clean:
