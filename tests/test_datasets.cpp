@@ -27,6 +27,7 @@
 #include "datasets/idx.h"
 #include "datasets/loader.h"
 #include "datasets/synthetic.h"
+#include "tests/temp_dir.h"
 
 using namespace aet;
 namespace fs = std::filesystem;
@@ -34,21 +35,7 @@ using Bytes = std::vector<uint8_t>;
 
 namespace {
 
-// A directory under the system temp dir, unique per process and per instance.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("aet_test_datasets_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using aet::testing::TempDir;
 
 void write_raw(const std::string& path, const Bytes& bytes) {
   std::ofstream f(path, std::ios::binary);

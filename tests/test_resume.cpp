@@ -15,20 +15,14 @@
 #include "nn/checkpoint.h"
 #include "nn/progress.h"
 #include "nn/training_state.h"
+#include "tests/temp_dir.h"
 
 using namespace aet;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("aet_resume_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using aet::testing::TempDir;
 
 // A run is a model, its optimizer and its generator, built from the seed exactly as
 // a tutorial builds them.

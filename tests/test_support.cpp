@@ -21,25 +21,14 @@
 #include "tutorials/common/image_grid.h"
 #include "tutorials/common/plot.h"
 #include "tutorials/common/text_table.h"
+#include "tests/temp_dir.h"
 
 using namespace aet;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory per test case, removed again when the case ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("aet_test_support_" + std::to_string(getpid()) + "_" +
-                                        std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using aet::testing::TempDir;
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
