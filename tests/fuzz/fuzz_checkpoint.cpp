@@ -3,28 +3,18 @@
 // Reads the input as a checkpoint and, if it parses, loads it into a small model
 // and an Adam optimizer. Every input must end in success or a std::exception with
 // a message — never a crash, a hang, a leak or a sanitizer report.
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdio>
 #include <exception>
 #include <string>
 
 #include "nn/checkpoint.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
-
-static std::string scratch_path() {
-  static const std::string path = "/tmp/aet_fuzz_ckpt_" + std::to_string(::getpid());
-  return path;
-}
+#include "tests/fuzz/scratch_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = scratch_path();
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return 0;
-  std::fwrite(data, 1, size, f);
-  std::fclose(f);
+  const std::string path = write_scratch_file("ckpt", data, size);
+  if (path.empty()) return 0;
   try {
     aet::Checkpoint ck = aet::read_checkpoint(path);
     aet::Rng rng(1);
