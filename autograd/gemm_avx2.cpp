@@ -23,10 +23,9 @@
 #include <immintrin.h>
 
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 
 #include "autograd/gemm.h"
+#include "autograd/pack_buffer.h"
 
 namespace aet::detail {
 namespace {
@@ -47,25 +46,7 @@ int imin(int a, int b) { return a < b ? a : b; }
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 int round_up(int a, int b) { return ceil_div(a, b) * b; }
 
-// Packing buffer, 64-byte aligned, one per thread, grown on demand and reused.
-class PackBuffer {
-public:
-    ~PackBuffer() { std::free(data_); }
-    float* get(size_t n_floats) {
-        if (n_floats > capacity_) {
-            std::free(data_);
-            const size_t bytes = (n_floats * sizeof(float) + 63) / 64 * 64;
-            data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
-            if (data_ == nullptr) throw std::bad_alloc();
-            capacity_ = n_floats;
-        }
-        return data_;
-    }
-
-private:
-    float* data_ = nullptr;
-    size_t capacity_ = 0;
-};
+// One packing buffer per thread and operand (autograd/pack_buffer.h).
 thread_local PackBuffer t_pack_a;
 thread_local PackBuffer t_pack_b;
 
