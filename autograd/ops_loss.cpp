@@ -152,8 +152,10 @@ Tensor mse(const Tensor& pred, const Tensor& target) {
   // in order: the result does not depend on the thread count.
   constexpr size_t kBlock = 4096;
   std::vector<double> partial((n + kBlock - 1) / kBlock);
-  parallel_chunks(partial.size(), 64, [&](size_t b0, size_t b1) {
-    for (size_t b = b0; b < b1; ++b) {
+  const size_t blocks = partial.size();
+  const int tasks = blocks >= 8 ? num_threads() : 1;  // a 128x784 batch is 25 blocks
+  parallel_for(tasks, [&](int t) {
+    for (size_t b = blocks * t / tasks; b < blocks * (t + 1) / tasks; ++b) {
       double s = 0.0;
       for (size_t i = b * kBlock, end = std::min(n, i + kBlock); i < end; ++i) {
         const double d = static_cast<double>(P[i]) - T[i];

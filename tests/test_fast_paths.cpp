@@ -174,3 +174,20 @@ TEST_CASE("FlushDenormals flushes inside its scope only") {
   CHECK(before > 0.0f);  // the caller's own arithmetic keeps its denormals
   CHECK(after == before);
 }
+
+TEST_CASE("mse on a batch-sized tensor: the same value on 1 and 2 threads, equal to a plain double sum") {
+  // 128x784 + a tail: 25 blocks of 4096, so the 2-thread path really splits the blocks.
+  Rng rng(5);
+  const Tensor p = Tensor::uniform({129, 784}, rng, 0.0f, 1.0f), t = Tensor::uniform({129, 784}, rng, 0.0f, 1.0f);
+  double ref = 0.0;
+  for (size_t i = 0; i < p.size(); ++i) ref += double(p.data()[i] - t.data()[i]) * (p.data()[i] - t.data()[i]);
+  ref /= double(p.size());
+  const int saved = num_threads();
+  set_num_threads(1);
+  const float one = mse(p, t).item();
+  set_num_threads(2);
+  const float two = mse(p, t).item();
+  set_num_threads(saved);
+  CHECK(one == two);
+  CHECK(one == doctest::Approx(ref).epsilon(1e-6));
+}
