@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   opt.epochs = 3;
   opt.out = "out/02-dimension-reduction-and-clustering";
   std::vector<int> latents{2, 3, 5, 10};
-  int restarts = 5;
+  int restarts = 20;
   CLI::App app{"Tutorial 2: reduce Fashion-MNIST to a few dimensions, then cluster it"};
   add_common_flags(app, opt);
   app.add_option("--latents", latents, "code sizes Z to compare")->check(CLI::Range(1, 784))->capture_default_str();
