@@ -10,7 +10,9 @@
 // Threads: C is cut into one slice per thread, along N (a block of columns, all of A,
 // the matching columns of B) or along M (a block of rows). Each thread packs what its
 // slice reads, so the operand every slice shares is packed once per thread; we cut
-// along the longer side of C, which makes that shared operand the smaller one.
+// along the longer side of C, which makes that shared operand the smaller one. One
+// exception: a short, deep NN product on two threads is cut along K instead
+// (gemm_depth_split below), with a bit-identical result.
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
@@ -18,6 +20,7 @@
 
 #include "autograd/flush_denormals.h"
 #include "autograd/gemm.h"
+#include "autograd/pack_buffer.h"
 #include "autograd/thread_pool.h"
 
 namespace aet {
@@ -28,6 +31,7 @@ struct Kernel {
     detail::GemmBlockFn fn;
     int m_align;  // slice boundaries at multiples of the micro-tile, so
     int n_align;  // no slice gets an extra partial tile
+    int kc_max;   // the kernel's largest depth block: K is cut into ceil(K/kc_max) equal blocks
     bool (*supported)();
     const char* needs;
 };
@@ -41,9 +45,9 @@ bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_support
 bool always() { return true; }
 
 const Kernel kKernels[] = {
-    {"avx512", detail::gemm_block_avx512, 8, 16, has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
-    {"avx2", detail::gemm_block_avx2, 6, 16, has_avx2, "AVX2 and FMA"},
-    {"portable", detail::gemm_block_portable, 4, 16, always, "nothing"},
+    {"avx512", detail::gemm_block_avx512, 8, 16, 384, has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
+    {"avx2", detail::gemm_block_avx2, 6, 16, 384, has_avx2, "AVX2 and FMA"},
+    {"portable", detail::gemm_block_portable, 4, 16, 256, always, "nothing"},
 };
 
 const Kernel* best_kernel() {
@@ -63,6 +67,8 @@ const Kernel& active_kernel() {
 // Below this many flops (2*M*N*K) a product runs on one thread: waking a second thread
 // and packing twice would cost more than the work it takes over (~10 us of work).
 constexpr double kMinParallelFlops = 1.5e6;
+// gemm_depth_split() serves products with at most this many rows (C fits the caches).
+constexpr int kDepthSplitMaxRows = 256;
 
 }  // namespace
 
@@ -93,6 +99,38 @@ static void bias_relu(float* C, int ldc, int rows, int cols, const float* bias, 
     }
 }
 
+// Two threads on a short, deep NN product (a batch of 128 rows times a weight matrix,
+// K = 392..768): cut the depth instead of the columns. Cut by columns, each thread packs
+// (transposes) the whole batch matrix, and reads a column strip of every row of the
+// weights, half of which the optimizer last wrote on the other core. Cut by depth,
+// thread 0 computes C (+)= A[:, :k0]·B[:k0, :] straight into C and thread 1
+// P = A[:, k0:]·B[k0:, :] into a scratch buffer: each packs only its half of A, and reads
+// rows of B that its own core updated. Then C += P, row halves on the two threads, and the
+// epilogue. k0 is the kernel's own first depth block (it cuts K into equal blocks of at
+// most kc_max), and the kernel adds a block's register sum to C the same way as
+// C += P does, so the result is bit-identical to one thread's. Measured: VAE training
+// step 3-4 % faster on 2 threads (bench/RESULTS.md, round 3).
+static void gemm_depth_split(const Kernel& kernel, int M, int N, int K, const float* A, int lda,
+                             const float* B, int ldb, float* C, int ldc, bool accumulate,
+                             bool epilogue, const float* bias, bool relu) {
+    const int k0 = (K + 1) / 2;  // = the kernel's first block, as depth_blocks == 2
+    static thread_local detail::PackBuffer scratch;  // the caller's: it waits for both tasks
+    float* P = scratch.get(size_t(M) * N);
+    parallel_for(2, [&](int t) {
+        FlushDenormals ftz;
+        if (t == 0)
+            kernel.fn(Layout::NN, M, N, k0, A, lda, B, ldb, C, ldc, accumulate);
+        else
+            kernel.fn(Layout::NN, M, N, K - k0, A + k0, lda, B + size_t(k0) * ldb, ldb, P, N, false);
+    });
+    parallel_for(2, [&](int t) {
+        FlushDenormals ftz;  // as inside the kernel, where one thread would do this add
+        const int r0 = M * t / 2, r1 = M * (t + 1) / 2;
+        for (int r = r0; r < r1; ++r) add_row(C + size_t(r) * ldc, P + size_t(r) * N, size_t(N));
+        if (epilogue) bias_relu(C + size_t(r0) * ldc, ldc, r1 - r0, N, bias, relu);
+    });
+}
+
 // gemm(), with the epilogue of gemm_bias when `epilogue` is set.
 static void gemm_impl(Layout layout, int M, int N, int K, const float* A, const float* B, float* C,
                       bool accumulate, bool epilogue, const float* bias, bool relu) {
@@ -116,6 +154,11 @@ static void gemm_impl(Layout layout, int M, int N, int K, const float* A, const 
         FlushDenormals ftz;
         kernel.fn(layout, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
         if (epilogue) bias_relu(C, ldc, M, N, bias, relu);
+        return;
+    }
+    const int depth_blocks = (K + kernel.kc_max - 1) / kernel.kc_max;
+    if (layout == Layout::NN && slices == 2 && depth_blocks == 2 && M <= kDepthSplitMaxRows) {
+        gemm_depth_split(kernel, M, N, K, A, lda, B, ldb, C, ldc, accumulate, epilogue, bias, relu);
         return;
     }
     parallel_for(slices, [&](int t) {

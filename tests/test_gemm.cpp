@@ -189,3 +189,44 @@ TEST_CASE("thread_pool set_num_threads rejects counts below one") {
                          std::invalid_argument);
     CHECK_THROWS_AS(set_num_threads(-3), std::invalid_argument);
 }
+
+TEST_CASE("depth-split products on 2 threads are bit-identical to 1 thread, every kernel") {
+    // NN, at most 256 rows, K cut into exactly two depth blocks by the kernel (K in
+    // (kc_max, 2 kc_max]: 384 for avx512/avx2, 256 for portable): gemm() then splits K
+    // over the two threads (gemm_depth_split). The same shapes also pass through the
+    // column split for comparison (M > 256).
+    const Shape shapes[] = {{128, 400, 784}, {128, 784, 400}, {37, 129, 301}, {64, 96, 777}, {256, 65, 500}, {300, 64, 500}};
+    const int saved = num_threads();
+    std::mt19937 rng(99);
+    for (const char* name : {"portable", "avx2", "avx512"}) {
+        try {
+            gemm_force_kernel(name);
+        } catch (const std::invalid_argument&) {
+            continue;  // this CPU lacks it; the other kernels still run
+        }
+        for (const Shape& s : shapes)
+            for (bool accumulate : {false, true}) {
+                CAPTURE(name);
+                CAPTURE(s.M);
+                CAPTURE(s.K);
+                CAPTURE(accumulate);
+                const auto A = random_matrix(size_t(s.M) * s.K, rng);
+                const auto B = random_matrix(size_t(s.K) * s.N, rng);
+                const auto C0 = random_matrix(size_t(s.M) * s.N, rng);
+                const auto bias = random_matrix(size_t(s.N), rng);
+                std::vector<float> one = C0, two = C0, want = C0, bias_one(C0.size()), bias_two(C0.size());
+                set_num_threads(1);
+                gemm(Layout::NN, s.M, s.N, s.K, A.data(), B.data(), one.data(), accumulate);
+                gemm_bias(s.M, s.N, s.K, A.data(), B.data(), bias.data(), true, bias_one.data());
+                set_num_threads(2);
+                gemm(Layout::NN, s.M, s.N, s.K, A.data(), B.data(), two.data(), accumulate);
+                gemm_bias(s.M, s.N, s.K, A.data(), B.data(), bias.data(), true, bias_two.data());
+                CHECK(one == two);
+                CHECK(bias_one == bias_two);
+                gemm_naive(Layout::NN, s.M, s.N, s.K, A.data(), B.data(), want.data(), accumulate);
+                CHECK(count_mismatches(Layout::NN, s, A, B, C0, two, want, accumulate) == 0);
+            }
+    }
+    gemm_force_kernel("auto");
+    set_num_threads(saved);
+}
