@@ -6,6 +6,7 @@
 // differs between standard libraries; xoshiro256** is small, fast and well tested.
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace aet {
@@ -20,6 +21,12 @@ class Rng {
   float uniform(float lo, float hi);   // [lo, hi)
   float normal();                      // N(0, 1)
   int randint(int n);                  // [0, n), n > 0
+
+  // out[i] = stddev * normal() for i < n: the same numbers, in the same order, as n calls
+  // of normal(), and the same state afterwards. The uniforms are drawn here one after
+  // the other; the Box–Muller transforms (the expensive part: log, sqrt, sin, cos) of a
+  // long fill run on the thread pool. Used by Tensor::randn.
+  void fill_normal(float* out, size_t n, float stddev = 1.0f);
 
   // The full state, for checkpoints that resume exactly.
   struct State {

@@ -82,7 +82,7 @@ Tensor Tensor::from(const Shape& shape, std::vector<float> values, bool requires
 
 Tensor Tensor::randn(const Shape& shape, Rng& rng, float stddev, bool requires_grad) {
   Tensor t = empty(shape);
-  for (float& v : t.values()) v = stddev * rng.normal();
+  rng.fill_normal(t.data(), t.size(), stddev);
   t.impl_->requires_grad = requires_grad;
   return t;
 }

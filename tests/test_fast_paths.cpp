@@ -191,3 +191,24 @@ TEST_CASE("mse on a batch-sized tensor: the same value on 1 and 2 threads, equal
   CHECK(one == two);
   CHECK(one == doctest::Approx(ref).epsilon(1e-6));
 }
+
+TEST_CASE("Rng::fill_normal gives the numbers and the state of n calls to normal(), on 1 and 2 threads") {
+  const int saved = num_threads();
+  for (int threads : {1, 2})
+    for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(7), size_t(2560), size_t(4097)})
+      for (int spare : {0, 1}) {  // start with or without a waiting second normal
+        CAPTURE(threads);
+        CAPTURE(n);
+        CAPTURE(spare);
+        set_num_threads(threads);
+        Rng a(17), b(17);
+        if (spare) a.normal(), b.normal();
+        std::vector<float> want(n), got(n);
+        for (float& x : want) x = 0.5f * a.normal();
+        b.fill_normal(got.data(), n, 0.5f);
+        CHECK(got == want);
+        CHECK(a.normal() == b.normal());  // same spare and generator state afterwards
+        CHECK(a.next_u64() == b.next_u64());
+      }
+  set_num_threads(saved);
+}
