@@ -31,7 +31,7 @@ struct Kernel {
     detail::GemmBlockFn fn;
     int m_align;  // slice boundaries at multiples of the micro-tile, so
     int n_align;  // no slice gets an extra partial tile
-    int kc_max;   // the kernel's largest depth block: K is cut into ceil(K/kc_max) equal blocks
+    int kc_max;   // the kernel's largest depth block (gemm.h)
     bool (*supported)();
     const char* needs;
 };
@@ -45,9 +45,9 @@ bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_support
 bool always() { return true; }
 
 const Kernel kKernels[] = {
-    {"avx512", detail::gemm_block_avx512, 8, 16, 384, has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
-    {"avx2", detail::gemm_block_avx2, 6, 16, 384, has_avx2, "AVX2 and FMA"},
-    {"portable", detail::gemm_block_portable, 4, 16, 256, always, "nothing"},
+    {"avx512", detail::gemm_block_avx512, 8, 16, detail::kKcMaxAvx512, has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
+    {"avx2", detail::gemm_block_avx2, 6, 16, detail::kKcMaxAvx2, has_avx2, "AVX2 and FMA"},
+    {"portable", detail::gemm_block_portable, 4, 16, detail::kKcMaxPortable, always, "nothing"},
 };
 
 const Kernel* best_kernel() {
@@ -67,8 +67,10 @@ const Kernel& active_kernel() {
 // Below this many flops (2*M*N*K) a product runs on one thread: waking a second thread
 // and packing twice would cost more than the work it takes over (~10 us of work).
 constexpr double kMinParallelFlops = 1.5e6;
-// gemm_depth_split() serves products with at most this many rows (C fits the caches).
+// gemm_depth_split() serves products of at most this many rows and columns: C and its
+// scratch partial sums stay in the caches (and the scratch buffer stays small).
 constexpr int kDepthSplitMaxRows = 256;
+constexpr int kDepthSplitMaxCols = 4096;
 
 }  // namespace
 
@@ -99,34 +101,46 @@ static void bias_relu(float* C, int ldc, int rows, int cols, const float* bias, 
     }
 }
 
-// Two threads on a short, deep NN product (a batch of 128 rows times a weight matrix,
-// K = 392..768): cut the depth instead of the columns. Cut by columns, each thread packs
-// (transposes) the whole batch matrix, and reads a column strip of every row of the
-// weights, half of which the optimizer last wrote on the other core. Cut by depth,
-// thread 0 computes C (+)= A[:, :k0]·B[:k0, :] straight into C and thread 1
-// P = A[:, k0:]·B[k0:, :] into a scratch buffer: each packs only its half of A, and reads
-// rows of B that its own core updated. Then C += P, row halves on the two threads, and the
-// epilogue. k0 is the kernel's own first depth block (it cuts K into equal blocks of at
-// most kc_max), and the kernel adds a block's register sum to C the same way as
-// C += P does, so the result is bit-identical to one thread's. Measured: VAE training
+// Two threads on a short, deep NN product (a batch of <= 256 rows times a weight matrix
+// whose K the kernel cuts into 2 or 3 depth blocks, e.g. 400 = 200 + 200, 784 = 262 +
+// 261 + 261): split the depth instead of the columns. Cut by columns, each thread packs
+// (transposes) the whole batch matrix and reads a column strip of every row of the
+// weights. Cut by depth, each packs only its part of A and reads whole rows of B.
+//   thread 0: block 0 straight into C (as the kernel would, with `accumulate`)
+//   thread 1: block 1 into the scratch matrix P1
+//   block 2, if any, into P2: columns split between the two threads
+// then C += P1, C += P2 (row halves on the two threads) and the epilogue. The blocks are
+// the kernel's own (gemm.h: depth_block_size), each is computed as one block by one
+// kernel call, and the kernel adds a later block's register sum to C with one float add,
+// as add_row does: the result is bit-identical to one thread's. Measured: VAE training
 // step 3-4 % faster on 2 threads (bench/RESULTS.md, round 3).
 static void gemm_depth_split(const Kernel& kernel, int M, int N, int K, const float* A, int lda,
                              const float* B, int ldb, float* C, int ldc, bool accumulate,
                              bool epilogue, const float* bias, bool relu) {
-    const int k0 = (K + 1) / 2;  // = the kernel's first block, as depth_blocks == 2
+    const int blocks = detail::depth_blocks(K, kernel.kc_max);  // 2 or 3
+    const int step = detail::depth_block_size(K, kernel.kc_max);
     static thread_local detail::PackBuffer scratch;  // the caller's: it waits for both tasks
-    float* P = scratch.get(size_t(M) * N);
+    float* P = scratch.get(size_t(blocks - 1) * M * N);
+    // Depth block b (b >= 1 into P_b), columns [j0, j1) of the product.
+    auto block = [&](int b, int j0, int j1) {
+        const int k0 = b * step, kb = std::min(K, k0 + step) - k0;
+        if (j1 <= j0 || kb <= 0) return;
+        float* out = b == 0 ? C + j0 : P + size_t(b - 1) * M * N + j0;
+        kernel.fn(Layout::NN, M, j1 - j0, kb, A + k0, lda, B + size_t(k0) * ldb + j0, ldb, out,
+                  b == 0 ? ldc : N, b == 0 && accumulate);
+    };
+    const int half = N / 32 * 16;  // columns of block 2 for thread 0, a multiple of 16
     parallel_for(2, [&](int t) {
         FlushDenormals ftz;
-        if (t == 0)
-            kernel.fn(Layout::NN, M, N, k0, A, lda, B, ldb, C, ldc, accumulate);
-        else
-            kernel.fn(Layout::NN, M, N, K - k0, A + k0, lda, B + size_t(k0) * ldb, ldb, P, N, false);
+        block(t, 0, N);
+        if (blocks == 3) block(2, t == 0 ? 0 : half, t == 0 ? half : N);
     });
     parallel_for(2, [&](int t) {
-        FlushDenormals ftz;  // as inside the kernel, where one thread would do this add
+        FlushDenormals ftz;  // as inside the kernel, where one thread would do these adds
         const int r0 = M * t / 2, r1 = M * (t + 1) / 2;
-        for (int r = r0; r < r1; ++r) add_row(C + size_t(r) * ldc, P + size_t(r) * N, size_t(N));
+        for (int b = 1; b < blocks; ++b)
+            for (int r = r0; r < r1; ++r)
+                add_row(C + size_t(r) * ldc, P + size_t(b - 1) * M * N + size_t(r) * N, size_t(N));
         if (epilogue) bias_relu(C + size_t(r0) * ldc, ldc, r1 - r0, N, bias, relu);
     });
 }
@@ -156,8 +170,9 @@ static void gemm_impl(Layout layout, int M, int N, int K, const float* A, const 
         if (epilogue) bias_relu(C, ldc, M, N, bias, relu);
         return;
     }
-    const int depth_blocks = (K + kernel.kc_max - 1) / kernel.kc_max;
-    if (layout == Layout::NN && slices == 2 && depth_blocks == 2 && M <= kDepthSplitMaxRows) {
+    const int depth_blocks = detail::depth_blocks(K, kernel.kc_max);
+    if (layout == Layout::NN && slices == 2 && (depth_blocks == 2 || depth_blocks == 3) &&
+        M <= kDepthSplitMaxRows && N <= kDepthSplitMaxCols) {
         gemm_depth_split(kernel, M, N, K, A, lda, B, ldb, C, ldc, accumulate, epilogue, bias, relu);
         return;
     }

@@ -43,6 +43,18 @@ void gemm_force_kernel(const char* name);
 // strides (lda, ldb, ldc, in floats) so gemm() can hand each thread a slice of C.
 // Call gemm() instead; these do no checks, and the SIMD ones need the CPU feature.
 namespace detail {
+// The largest depth block (kc) of each kernel. A kernel cuts K into ceil(K / kc_max)
+// equal blocks of ceil(K / blocks) and adds each later block's sum to C; gemm() relies on
+// these exact boundaries when it splits K over threads (gemm_depth_split in gemm.cpp).
+inline constexpr int kKcMaxPortable = 256;
+inline constexpr int kKcMaxAvx2 = 384;
+inline constexpr int kKcMaxAvx512 = 384;
+inline int depth_blocks(int K, int kc_max) { return (K + kc_max - 1) / kc_max; }
+inline int depth_block_size(int K, int kc_max) {
+    const int blocks = depth_blocks(K, kc_max);
+    return (K + blocks - 1) / blocks;
+}
+
 using GemmBlockFn = void (*)(Layout layout, int M, int N, int K, const float* A, int lda,
                              const float* B, int ldb, float* C, int ldc, bool accumulate);
 void gemm_block_portable(Layout layout, int M, int N, int K, const float* A, int lda,

@@ -41,7 +41,7 @@ constexpr int kNr = 16 * kNv;  // 48
 // Cache blocks for a core with 48 KB L1d and 2 MB L2 (lscpu on the target machine):
 // the packed A panel (kc*8 floats = 12 KB) stays in L1, the packed B block
 // (kc*nc floats, 384*768*4 = 1.2 MB) stays in L2.
-constexpr int kKcMax = 384;
+constexpr int kKcMax = kKcMaxAvx512;  // gemm.h: gemm() relies on it
 constexpr int kNcMax = 16 * kNr;  // 768
 constexpr int kMcMax = 32 * kMr;  // 256: bounds the A buffer only (A panels live in L1)
 
@@ -192,8 +192,8 @@ void gemm_block_avx512(Layout layout, int M, int N, int K, const float* A, int l
                 for (int j = 0; j < N; ++j) C[size_t(i) * ldc + j] = 0.0f;
         return;
     }
-    // Equal-sized blocks (784 = 2 x 392, not 384 + 400... + a sliver).
-    const int kc_step = ceil_div(K, ceil_div(K, kKcMax));
+    // Equal-sized blocks: 784 = 262 + 261 + 261, not 384 + 384 + a sliver of 16.
+    const int kc_step = depth_block_size(K, kKcMax);
     const int nc_step = round_up(ceil_div(N, ceil_div(N, kNcMax)), 16);
     const int mc_step = round_up(ceil_div(M, ceil_div(M, kMcMax)), kMr);
     float* a_pack = t_pack_a.get(size_t(imin(round_up(M, kMr), mc_step)) * kc_step);

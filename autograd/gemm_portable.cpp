@@ -18,7 +18,7 @@ namespace {
 // A 6x8 tile: an A panel of 6 rows and a B panel of 8 columns (two SSE vectors).
 constexpr int kMr = 6;
 constexpr int kNr = 8;
-constexpr int kKcMax = 256;
+constexpr int kKcMax = kKcMaxPortable;  // gemm.h: gemm() relies on it
 constexpr int kNcMax = 64 * kNr;  // 512
 constexpr int kMcMax = 42 * kMr;  // 252
 
@@ -86,7 +86,7 @@ void gemm_block_portable(Layout layout, int M, int N, int K, const float* A, int
                 for (int j = 0; j < N; ++j) C[size_t(i) * ldc + j] = 0.0f;
         return;
     }
-    const int kc_step = ceil_div(K, ceil_div(K, kKcMax));
+    const int kc_step = depth_block_size(K, kKcMax);
     const int nc_step = round_up(ceil_div(N, ceil_div(N, kNcMax)), kNr);
     const int mc_step = round_up(ceil_div(M, ceil_div(M, kMcMax)), kMr);
     float* a_pack = t_pack_a.get(size_t(imin(round_up(M, kMr), mc_step)) * kc_step);

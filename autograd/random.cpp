@@ -2,6 +2,7 @@
 // with Box–Muller for normals.
 #include "autograd/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -68,27 +69,33 @@ float Rng::normal() {
 }
 
 void Rng::fill_normal(float* out, size_t n, float stddev) {
+  // Up to kChunk pairs at a time, so the buffer of draws stays small (1 MiB) however long
+  // the fill; allocated before the state changes, so a failed allocation changes nothing.
+  constexpr size_t kChunk = size_t(1) << 16;
+  static thread_local std::vector<uint64_t> draws;
+  draws.resize(2 * std::min(n / 2 + 1, kChunk));
+  const uint64_t* d = draws.data();  // the workers read this (the caller's) buffer through d
   size_t i = 0;
   if (n > 0 && has_spare_) {
     out[i++] = stddev * spare_;
     has_spare_ = false;
   }
-  const size_t pairs = (n - i) / 2;  // whole pairs; an odd last number is done below
-  static thread_local std::vector<uint64_t> draws;
-  draws.resize(2 * pairs);
-  for (uint64_t& d : draws) d = next_u64();
-  const uint64_t* d = draws.data();  // `draws` is this thread's: the workers see theirs
-  float* dst = out + i;
-  // ~17 ns a pair: below ~1 000 pairs, waking a second thread costs more than it saves.
-  parallel_chunks(pairs, 1024, [&](size_t lo, size_t hi) {
-    for (size_t p = lo; p < hi; ++p) {
-      float a, b;
-      box_muller(d[2 * p], d[2 * p + 1], a, b);
-      dst[2 * p] = stddev * a;
-      dst[2 * p + 1] = stddev * b;
-    }
-  });
-  if (i + 2 * pairs < n) out[n - 1] = stddev * normal();  // leaves its partner as the spare
+  while (n - i >= 2) {  // whole pairs; an odd last number is done below
+    const size_t pairs = std::min((n - i) / 2, kChunk);
+    for (size_t k = 0; k < 2 * pairs; ++k) draws[k] = next_u64();
+    float* dst = out + i;
+    // ~17 ns a pair: below ~1 000 pairs, waking a second thread costs more than it saves.
+    parallel_chunks(pairs, 1024, [&](size_t lo, size_t hi) {
+      for (size_t p = lo; p < hi; ++p) {
+        float a, b;
+        box_muller(d[2 * p], d[2 * p + 1], a, b);
+        dst[2 * p] = stddev * a;
+        dst[2 * p + 1] = stddev * b;
+      }
+    });
+    i += 2 * pairs;
+  }
+  if (i < n) out[i] = stddev * normal();  // the last, odd one; its partner waits as the spare
 }
 
 int Rng::randint(int n) {

@@ -195,7 +195,7 @@ TEST_CASE("mse on a batch-sized tensor: the same value on 1 and 2 threads, equal
 TEST_CASE("Rng::fill_normal gives the numbers and the state of n calls to normal(), on 1 and 2 threads") {
   const int saved = num_threads();
   for (int threads : {1, 2})
-    for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(7), size_t(2560), size_t(4097)})
+    for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(7), size_t(2560), size_t(4097), size_t(131075)})
       for (int spare : {0, 1}) {  // start with or without a waiting second normal
         CAPTURE(threads);
         CAPTURE(n);

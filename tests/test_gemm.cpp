@@ -63,7 +63,7 @@ int count_mismatches(Layout layout, const Shape& s, const std::vector<float>& A,
             if (accumulate) abs_sum += std::fabs(C0[at]);
             const double tol = 2.0 * (s.K + 1) * std::ldexp(1.0, -24) * abs_sum;
             if (std::fabs(double(got[at]) - want[at]) > tol && bad++ == 0) {
-                INFO("kernel=" << gemm_kernel_name() << " layout=" << kLayoutNames[int(layout)]
+                INFO("kernel=" << std::string(gemm_kernel_name()) << " layout=" << std::string(kLayoutNames[int(layout)])
                                << " M=" << s.M << " N=" << s.N << " K=" << s.K
                                << " accumulate=" << accumulate << " first bad entry (" << i
                                << "," << j << ")");
@@ -191,11 +191,13 @@ TEST_CASE("thread_pool set_num_threads rejects counts below one") {
 }
 
 TEST_CASE("depth-split products on 2 threads are bit-identical to 1 thread, every kernel") {
-    // NN, at most 256 rows, K cut into exactly two depth blocks by the kernel (K in
-    // (kc_max, 2 kc_max]: 384 for avx512/avx2, 256 for portable): gemm() then splits K
-    // over the two threads (gemm_depth_split). The same shapes also pass through the
-    // column split for comparison (M > 256).
-    const Shape shapes[] = {{128, 400, 784}, {128, 784, 400}, {37, 129, 301}, {64, 96, 777}, {256, 65, 500}, {300, 64, 500}};
+    // NN, at most 256 rows, K cut by the kernel into 2 or 3 depth blocks (kc_max 384 for
+    // avx512/avx2: K in (384, 1152]; 256 for portable: K in (256, 768]): gemm() then
+    // splits K over the two threads (gemm_depth_split). Odd K, so that a split point off
+    // by one from the kernel's own block edge changes the rounding; N = 20 gives thread 0
+    // no columns of the third block; M = 300 takes the column split, for comparison.
+    const Shape shapes[] = {{128, 400, 401}, {128, 784, 767}, {128, 400, 785}, {37, 129, 1001},
+                            {128, 20, 785},  {1, 2000, 385},  {64, 96, 601},  {300, 64, 777}};
     const int saved = num_threads();
     std::mt19937 rng(99);
     for (const char* name : {"portable", "avx2", "avx512"}) {
@@ -206,7 +208,8 @@ TEST_CASE("depth-split products on 2 threads are bit-identical to 1 thread, ever
         }
         for (const Shape& s : shapes)
             for (bool accumulate : {false, true}) {
-                CAPTURE(name);
+                const std::string kernel = name;
+                CAPTURE(kernel);
                 CAPTURE(s.M);
                 CAPTURE(s.K);
                 CAPTURE(accumulate);
