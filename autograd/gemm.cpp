@@ -47,7 +47,7 @@ bool always() { return true; }
 const Kernel kKernels[] = {
     {"avx512", detail::gemm_block_avx512, 8, 16, detail::kKcMaxAvx512, has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
     {"avx2", detail::gemm_block_avx2, 6, 16, detail::kKcMaxAvx2, has_avx2, "AVX2 and FMA"},
-    {"portable", detail::gemm_block_portable, 4, 16, detail::kKcMaxPortable, always, "nothing"},
+    {"portable", detail::gemm_block_portable, 6, 16, detail::kKcMaxPortable, always, "nothing"},
 };
 
 const Kernel* best_kernel() {
