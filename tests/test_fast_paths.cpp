@@ -13,6 +13,9 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "autograd/thread_pool.h"
+#include "models/autoencoder.h"
+#include "models/vae.h"
+#include "nn/optim.h"
 
 using namespace aet;
 
@@ -210,5 +213,52 @@ TEST_CASE("Rng::fill_normal gives the numbers and the state of n calls to normal
         CHECK(a.normal() == b.normal());  // same spare and generator state afterwards
         CHECK(a.next_u64() == b.next_u64());
       }
+  set_num_threads(saved);
+}
+
+// Every threaded path (column and depth splits of the products, fixed-block reductions,
+// the optimizer's chunks, the normals) gives the same bits on any thread count: the
+// tutorials' figures do not depend on --threads. Widths chosen so that the products take
+// the depth split (K = 500 and 400: two depth blocks) and the column split.
+TEST_CASE("a few training steps are bit-identical on 1, 2 and 3 threads (AE and VAE)") {
+  Rng data_rng(3);
+  const Tensor x = Tensor::uniform({128, 500}, data_rng, 0.0f, 1.0f);
+  auto train = [&](bool vae) {
+    Rng rng(1);
+    std::vector<float> params;
+    if (vae) {
+      VAE model(500, 400, 8, rng);
+      Adam adam(model.parameters(), AdamOptions{});
+      for (int step = 0; step < 3; ++step) {
+        adam.zero_grad();
+        Tensor loss = model.loss(x, rng).total;
+        backward(loss);
+        adam.step();
+      }
+      for (const auto& p : model.parameters()) params.insert(params.end(), p.tensor.data(), p.tensor.data() + p.tensor.size());
+    } else {
+      Autoencoder model(500, {400}, 16, rng);
+      Adam adam(model.parameters(), AdamOptions{});
+      for (int step = 0; step < 3; ++step) {
+        adam.zero_grad();
+        Tensor loss = model.loss(x);
+        backward(loss);
+        adam.step();
+      }
+      for (const auto& p : model.parameters()) params.insert(params.end(), p.tensor.data(), p.tensor.data() + p.tensor.size());
+    }
+    return params;
+  };
+  const int saved = num_threads();
+  for (bool vae : {false, true}) {
+    CAPTURE(vae);
+    set_num_threads(1);
+    const std::vector<float> one = train(vae);
+    for (int threads : {2, 3}) {
+      CAPTURE(threads);
+      set_num_threads(threads);
+      CHECK(train(vae) == one);
+    }
+  }
   set_num_threads(saved);
 }
