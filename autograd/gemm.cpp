@@ -121,11 +121,12 @@ static void gemm_depth_split(const Kernel& kernel, int M, int N, int K, const fl
     const int step = detail::depth_block_size(K, kernel.kc_max);
     static thread_local detail::PackBuffer scratch;  // the caller's: it waits for both tasks
     float* P = scratch.get(size_t(blocks - 1) * M * N);
+    auto partial = [&](int b) { return P + size_t(b - 1) * M * N; };  // P_b, b >= 1: (M,N)
     // Depth block b (b >= 1 into P_b), columns [j0, j1) of the product.
     auto block = [&](int b, int j0, int j1) {
         const int k0 = b * step, kb = std::min(K, k0 + step) - k0;
         if (j1 <= j0 || kb <= 0) return;
-        float* out = b == 0 ? C + j0 : P + size_t(b - 1) * M * N + j0;
+        float* out = b == 0 ? C + j0 : partial(b) + j0;
         kernel.fn(Layout::NN, M, j1 - j0, kb, A + k0, lda, B + size_t(k0) * ldb + j0, ldb, out,
                   b == 0 ? ldc : N, b == 0 && accumulate);
     };
@@ -140,7 +141,7 @@ static void gemm_depth_split(const Kernel& kernel, int M, int N, int K, const fl
         const int r0 = M * t / 2, r1 = M * (t + 1) / 2;
         for (int b = 1; b < blocks; ++b)
             for (int r = r0; r < r1; ++r)
-                add_row(C + size_t(r) * ldc, P + size_t(b - 1) * M * N + size_t(r) * N, size_t(N));
+                add_row(C + size_t(r) * ldc, partial(b) + size_t(r) * N, size_t(N));
         if (epilogue) bias_relu(C + size_t(r0) * ldc, ldc, r1 - r0, N, bias, relu);
     });
 }

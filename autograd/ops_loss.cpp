@@ -152,10 +152,9 @@ Tensor mse(const Tensor& pred, const Tensor& target) {
   // in order: the result does not depend on the thread count.
   constexpr size_t kBlock = 4096;
   std::vector<double> partial((n + kBlock - 1) / kBlock);
-  const size_t blocks = partial.size();
-  const int tasks = blocks >= 8 ? num_threads() : 1;  // a 128x784 batch is 25 blocks
-  parallel_for(tasks, [&](int t) {
-    for (size_t b = blocks * t / tasks; b < blocks * (t + 1) / tasks; ++b) {
+  // A 128x784 batch is 25 blocks: split them one by one (align 1), from 8 blocks up.
+  parallel_chunks(partial.size(), 8, [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
       double s = 0.0;
       for (size_t i = b * kBlock, end = std::min(n, i + kBlock); i < end; ++i) {
         const double d = static_cast<double>(P[i]) - T[i];
@@ -163,7 +162,7 @@ Tensor mse(const Tensor& pred, const Tensor& target) {
       }
       partial[b] = s;
     }
-  });
+  }, /*align=*/1);
   double s = 0.0;
   for (double p : partial) s += p;
   Tensor y = Tensor::full({1}, static_cast<float>(s / static_cast<double>(n)));

@@ -241,12 +241,13 @@ void set_num_threads(int n) {
 
 void parallel_for(int n_tasks, const std::function<void(int task)>& fn) { pool().run(n_tasks, fn); }
 
-void parallel_chunks(size_t n, size_t min_n, const std::function<void(size_t lo, size_t hi)>& fn) {
+void parallel_chunks(size_t n, size_t min_n, const std::function<void(size_t lo, size_t hi)>& fn,
+                     size_t align) {
     const int threads = n < min_n ? 1 : num_threads();
     if (threads == 1) return fn(0, n);
     parallel_for(threads, [&](int t) {
-        const size_t lo = n * t / threads / 16 * 16;
-        const size_t hi = t + 1 == threads ? n : n * (t + 1) / threads / 16 * 16;
+        const size_t lo = n * t / threads / align * align;
+        const size_t hi = t + 1 == threads ? n : n * (t + 1) / threads / align * align;
         fn(lo, hi);
     });
 }
