@@ -14,8 +14,12 @@ CXXFLAGS := $(OPTFLAGS) -std=c++20 -Wall -Wextra -fno-math-errno -pthread -I. -M
 LDLIBS   := -lfmt -lz -pthread
 BUILD    := build
 
-# Files named *_avx2.cpp hold kernels compiled for AVX2+FMA; they run only after a
-# run-time CPU check, so the rest of the library stays portable x86-64.
+# Files named *_avx2.cpp / *_avx512.cpp hold kernels compiled for AVX2+FMA / AVX-512;
+# they run only after a run-time CPU check, so the rest of the library stays portable.
+# Everything in autograd/kernels/ is compiled with -O3: GCC's -O3 vectoriser takes a loop
+# of any length (at -O2 GCC 12 only takes trip counts that are a multiple of the vector
+# width), so the kernels' element loops are written as plain loops.
+KERNEL_OPT ?= -O3
 AVX2_FLAGS   := -mavx2 -mfma
 AVX512_FLAGS := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
 
@@ -30,7 +34,7 @@ DEPS_DATA  := dataset-fashion-mnist
 DEPS_PLOT  := gnuplot-nox
 DEPS_BENCH := libopenblas-dev python3-torch
 
-LIB_SRC  := $(wildcard autograd/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp tutorials/common/*.cpp)
+LIB_SRC  := $(wildcard autograd/*.cpp autograd/kernels/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp tutorials/common/*.cpp)
 LIB_OBJ  := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
 LIB      := $(BUILD)/libaet.a
 TEST_SRC := $(wildcard tests/*.cpp)
@@ -55,6 +59,8 @@ deps-plot: | deps-data
 	@scripts/install-deps.sh $(DEPS_PLOT)
 deps-bench: | deps-plot
 	@scripts/install-deps.sh $(DEPS_BENCH)
+
+$(BUILD)/autograd/kernels/%.o: CXXFLAGS += $(KERNEL_OPT)
 
 $(BUILD)/%_avx2.o: %_avx2.cpp | deps
 	@mkdir -p $(@D)
@@ -85,7 +91,7 @@ test: deps-data deps-plot | deps
 # build-asan/ (halts on the first report). The smoke tests run the sanitized tutorials.
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 test-asan: deps-data deps-plot | deps
-	@$(SUBMAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" \
+	@$(SUBMAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" KERNEL_OPT= \
 	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%)
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
@@ -98,7 +104,7 @@ FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame
 FUZZ_TARGETS := fuzz_idx fuzz_checkpoint
 fuzz: | deps
 	@scripts/install-deps.sh clang libclang-rt-14-dev
-	@$(SUBMAKE) BUILD=build-fuzz CXX=clang++ OPTFLAGS="$(FUZZ_FLAGS)" build-fuzz/libaet.a
+	@$(SUBMAKE) BUILD=build-fuzz CXX=clang++ OPTFLAGS="$(FUZZ_FLAGS)" KERNEL_OPT= build-fuzz/libaet.a
 	@for t in $(FUZZ_TARGETS); do \
 	  clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer -std=c++20 -I. -pthread tests/fuzz/$$t.cpp build-fuzz/libaet.a \
 	    $(LDLIBS) -o build-fuzz/$$t || exit 1; \

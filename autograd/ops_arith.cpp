@@ -23,9 +23,9 @@ static int broadcast_width(const char* op, const Tensor& a, const Tensor& b) {
 // The index into b for element i of a: i itself, or its column under broadcast.
 static inline size_t bi(size_t i, int width) { return width ? i % width : i; }
 
-template <class F>
-static Tensor elementwise2(const char* op, const Tensor& a, const Tensor& b, F f,
-                           void (*backward)(TapeEntry&)) {
+// y = f(a, b) element by element; backward(e, w) gets b's broadcast width w.
+template <class F, class G>
+static Tensor elementwise2(const char* op, const Tensor& a, const Tensor& b, F f, G backward) {
   const int w = broadcast_width(op, a, b);
   Tensor y = Tensor::empty(a.shape());
   const float *A = a.data(), *B = b.data();
@@ -35,13 +35,13 @@ static Tensor elementwise2(const char* op, const Tensor& a, const Tensor& b, F f
     for (size_t i = 0; i < n; ++i) Y[i] = f(A[i], B[i]);
   else
     for (size_t i = 0; i < n; ++i) Y[i] = f(A[i], B[i % w]);
-  record(op, y, {a, b}, backward, 0.0f, w);
+  record(op, y, {a, b}, [w, backward](TapeEntry& e) { backward(e, w); });
   return y;
 }
 
 // y = a + b      da += dy      db += dy (summed over rows when broadcast)
 Tensor add(const Tensor& a, const Tensor& b) {
-  return elementwise2("add", a, b, [](float x, float z) { return x + z; }, [](TapeEntry& e) {
+  return elementwise2("add", a, b, [](float x, float z) { return x + z; }, [](TapeEntry& e, int w) {
     const float* dy = e.out.grad();
     const size_t n = e.out.size();
     if (e.in[0].requires_grad()) {
@@ -50,14 +50,14 @@ Tensor add(const Tensor& a, const Tensor& b) {
     }
     if (e.in[1].requires_grad()) {
       float* db = e.in[1].grad();
-      for (size_t i = 0; i < n; ++i) db[bi(i, e.index)] += dy[i];
+      for (size_t i = 0; i < n; ++i) db[bi(i, w)] += dy[i];
     }
   });
 }
 
 // y = a − b      da += dy      db −= dy
 Tensor sub(const Tensor& a, const Tensor& b) {
-  return elementwise2("sub", a, b, [](float x, float z) { return x - z; }, [](TapeEntry& e) {
+  return elementwise2("sub", a, b, [](float x, float z) { return x - z; }, [](TapeEntry& e, int w) {
     const float* dy = e.out.grad();
     const size_t n = e.out.size();
     if (e.in[0].requires_grad()) {
@@ -66,17 +66,16 @@ Tensor sub(const Tensor& a, const Tensor& b) {
     }
     if (e.in[1].requires_grad()) {
       float* db = e.in[1].grad();
-      for (size_t i = 0; i < n; ++i) db[bi(i, e.index)] -= dy[i];
+      for (size_t i = 0; i < n; ++i) db[bi(i, w)] -= dy[i];
     }
   });
 }
 
 // y = a ⊙ b      da += dy ⊙ b      db += dy ⊙ a
 Tensor mul(const Tensor& a, const Tensor& b) {
-  return elementwise2("mul", a, b, [](float x, float z) { return x * z; }, [](TapeEntry& e) {
+  return elementwise2("mul", a, b, [](float x, float z) { return x * z; }, [](TapeEntry& e, int w) {
     const float *dy = e.out.grad(), *A = e.in[0].data(), *B = e.in[1].data();
     const size_t n = e.out.size();
-    const int w = e.index;
     if (e.in[0].requires_grad()) {
       float* da = e.in[0].grad();
       for (size_t i = 0; i < n; ++i) da[i] += dy[i] * B[bi(i, w)];
@@ -90,10 +89,9 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 // y = a / b      da += dy / b      db −= dy · a / b²
 Tensor div(const Tensor& a, const Tensor& b) {
-  return elementwise2("div", a, b, [](float x, float z) { return x / z; }, [](TapeEntry& e) {
+  return elementwise2("div", a, b, [](float x, float z) { return x / z; }, [](TapeEntry& e, int w) {
     const float *dy = e.out.grad(), *A = e.in[0].data(), *B = e.in[1].data();
     const size_t n = e.out.size();
-    const int w = e.index;
     if (e.in[0].requires_grad()) {
       float* da = e.in[0].grad();
       for (size_t i = 0; i < n; ++i) da[i] += dy[i] / B[bi(i, w)];
@@ -114,11 +112,11 @@ Tensor scale(const Tensor& a, float s) {
   const float* A = a.data();
   float* Y = y.data();
   for (size_t i = 0, n = a.size(); i < n; ++i) Y[i] = s * A[i];
-  record("scale", y, {a}, [](TapeEntry& e) {
+  record("scale", y, {a}, [s](TapeEntry& e) {
     const float* dy = e.out.grad();
     float* da = e.in[0].grad();
-    for (size_t i = 0, n = e.out.size(); i < n; ++i) da[i] += e.scalar * dy[i];
-  }, s);
+    for (size_t i = 0, n = e.out.size(); i < n; ++i) da[i] += s * dy[i];
+  });
   return y;
 }
 
@@ -132,7 +130,7 @@ Tensor add_scalar(const Tensor& a, float s) {
     const float* dy = e.out.grad();
     float* da = e.in[0].grad();
     for (size_t i = 0, n = e.out.size(); i < n; ++i) da[i] += dy[i];
-  }, s);
+  });
   return y;
 }
 

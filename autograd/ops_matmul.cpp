@@ -1,16 +1,14 @@
-// ops_matmul.cpp — matrix products and the fused linear layer op.
+// ops_matmul.cpp — matrix products and the linear layer ops.
 //
-// Every product here calls gemm() (autograd/gemm.h), which packs the operands so
-// the transposes in the backward passes are never materialised.
-#include <xmmintrin.h>
-
-#include <algorithm>
+// Every product here calls gemm() (autograd/gemm.h), which packs the operands so the
+// transposes in the backward passes are never materialised; linear and linear_relu call
+// their kernels in autograd/kernels/linear.h.
 #include <stdexcept>
 #include <string>
 
 #include "autograd/gemm.h"
+#include "autograd/kernels/linear.h"
 #include "autograd/ops.h"
-#include "autograd/thread_pool.h"
 
 namespace aet {
 
@@ -78,58 +76,6 @@ Tensor matmul_nt(const Tensor& a, const Tensor& b) {
   return c;
 }
 
-// Row kernels over n floats. Each runs in full blocks of 8, then the rest, and is kept out
-// of line with __restrict parameters: GCC's -O2 vectoriser only takes a loop whose trip
-// count is a multiple of the vector width and whose pointers provably do not overlap (see
-// nn/optim.cpp); written inline in the loops below they stayed scalar.
-#define AET_ROW_BLOCKED(n, ...)                                  \
-  do {                                                           \
-    size_t i0_ = 0;                                              \
-    for (; i0_ + 8 <= (n); i0_ += 8)                             \
-      for (size_t i = i0_; i < i0_ + 8; ++i) { __VA_ARGS__ }     \
-    for (size_t i = i0_; i < (n); ++i) { __VA_ARGS__ }           \
-  } while (0)
-
-// acc += x
-__attribute__((noinline)) static void add_row(float* __restrict acc, const float* __restrict x, size_t n) {
-  AET_ROW_BLOCKED(n, acc[i] += x[i];);
-}
-
-// dz = dy ⊙ [y > 0]. In SSE intrinsics (every x86-64 has them): no form of this loop we
-// tried came out of GCC's -O2 vectoriser as vector code.
-static void relu_mask_row(float* __restrict dz, const float* __restrict dy, const float* __restrict y,
-                          size_t n) {
-  const __m128 zero = _mm_setzero_ps();
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m128 positive = _mm_cmpgt_ps(_mm_loadu_ps(y + i), zero);  // all ones where y > 0
-    _mm_storeu_ps(dz + i, _mm_and_ps(_mm_loadu_ps(dy + i), positive));
-  }
-  for (; i < n; ++i) dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-#undef AET_ROW_BLOCKED
-
-// db += Σ_n dY(n,:) (db = ... when first) on columns [c0, c1)      dY:(N,H)  db:(H)
-static void add_row_sums(float* db, const float* dY, int N, int H, bool first, int c0, int c1) {
-  if (first) std::fill(db + c0, db + c1, 0.0f);
-  for (int n = 0; n < N; ++n) add_row(db + c0, dY + static_cast<size_t>(n) * H + c0, c1 - c0);
-}
-
-// Runs f(c0, c1) over column blocks [c0, c1) of an (N,H) matrix: one block per thread when
-// the matrix is large enough to repay waking the threads, else one block. Block edges fall
-// on multiples of 16 columns, so vectors stay aligned; each block owns its columns of a
-// bias gradient, so the blocks never write the same element.
-template <class F>
-static void over_column_blocks(int N, int H, F f) {
-  const int blocks = static_cast<size_t>(N) * H >= (1u << 15) ? std::min(num_threads(), H / 16) : 1;
-  if (blocks <= 1) return f(0, H);
-  parallel_for(blocks, [&](int t) {
-    const int c0 = H / 16 * t / blocks * 16, c1 = t + 1 == blocks ? H : H / 16 * (t + 1) / blocks * 16;
-    f(c0, c1);
-  });
-}
-
 static void check_linear(const char* op, const Tensor& x, const Tensor& W, const Tensor& b) {
   check_2d_pair(op, x, W);
   check_inner(op, x, W, x.cols(), W.rows());
@@ -140,80 +86,27 @@ static void check_linear(const char* op, const Tensor& x, const Tensor& W, const
                                 shape_str(W.shape()));
 }
 
-// The products of a linear layer's backward, given dZ, the gradient at X·W + b:
-// dX += dZ·Wᵀ, dW += Xᵀ·dZ. A gradient nothing has written yet is overwritten, not added
-// to (grad_for_write), which spares clearing it first.
-static void linear_backward_products(Tensor& X, Tensor& W, const float* dZ) {
-  const int N = X.rows(), D = X.cols(), H = W.cols();
-  bool first = false;
-  if (X.requires_grad()) {
-    float* dX = X.grad_for_write(&first);
-    gemm(Layout::NT, N, D, H, dZ, W.data(), dX, !first);
-  }
-  if (W.requires_grad()) {
-    float* dW = W.grad_for_write(&first);
-    gemm(Layout::TN, D, H, N, X.data(), dZ, dW, !first);
-  }
-}
-
 // Y = X·W + b    X:(N,D)  W:(D,H)  b:(1,H)  Y:(N,H)
-// dX += dY·Wᵀ    dW += Xᵀ·dY      db += sum over rows of dY
+// dX += dY·Wᵀ    dW += Xᵀ·dY      db += Σ_rows dY
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
   check_linear("linear", x, W, b);
-  const int N = x.rows(), D = x.cols(), H = W.cols();
-  Tensor y = Tensor::empty({N, H});
-  gemm_bias(N, H, D, x.data(), W.data(), b.defined() ? b.data() : nullptr, false, y.data());
+  Tensor y = kernels::linear_forward(x, W, b, /*relu=*/false);  // plain twin: linear_forward_reference
   record("linear", y, {x, W, b}, [](TapeEntry& e) {
-    Tensor &X = e.in[0], &W = e.in[1], &b = e.in[2], &Y = e.out;
-    const float* dY = Y.grad();
-    linear_backward_products(X, W, dY);
-    if (b.defined() && b.requires_grad()) {
-      bool first = false;
-      float* db = b.grad_for_write(&first);
-      const int N = X.rows(), H = W.cols();
-      over_column_blocks(N, H, [&](int c0, int c1) { add_row_sums(db, dY, N, H, first, c0, c1); });
-    }
+    kernels::linear_backward(e.in[0], e.in[1], e.in[2], e.out, /*relu=*/false);
   });
   return y;
 }
 
-// dZ = dY ⊙ [Y > 0], and db += Σ_n dZ(n,:) in the same pass (db may be nullptr), on
-// columns [c0, c1) of the (N,H) matrices.
-static void relu_mask_row_sums(float* dZ, const float* dY, const float* Y, float* db, int N, int H,
-                               int c0, int c1) {
-  for (int n = 0; n < N; ++n) {
-    const size_t at = static_cast<size_t>(n) * H + c0;
-    relu_mask_row(dZ + at, dY + at, Y + at, c1 - c0);
-    if (db) add_row(db + c0, dZ + at, c1 - c0);
-  }
-}
-
-// Y = max(0, X·W + b)      X:(N,D)  W:(D,H)  b:(1,H)  Y:(N,H)
+// Y = relu(X·W + b)        X:(N,D)  W:(D,H)  b:(1,H)  Y:(N,H)
 // dZ = dY ⊙ [Y > 0]        (Y > 0 exactly where X·W + b > 0)
-// dX += dZ·Wᵀ    dW += Xᵀ·dZ    db += sum over rows of dZ
-// relu(linear(x, W, b)) as one op: the bias and the ReLU are applied to the product by
-// gemm's threads as they finish their slices, and the backward masks dY into a scratch
-// buffer (summing db on the way) instead of clearing and filling a gradient for the
-// pre-activation.
+// dX += dZ·Wᵀ    dW += Xᵀ·dZ    db += Σ_rows dZ
+// relu(linear(x, W, b)) as one op: the kernel applies bias and ReLU to each slice of the
+// product while it is still in cache, and needs no tensor for the pre-activation.
 Tensor linear_relu(const Tensor& x, const Tensor& W, const Tensor& b) {
   check_linear("linear_relu", x, W, b);
-  const int N = x.rows(), D = x.cols(), H = W.cols();
-  Tensor y = Tensor::empty({N, H});
-  gemm_bias(N, H, D, x.data(), W.data(), b.defined() ? b.data() : nullptr, true, y.data());
+  Tensor y = kernels::linear_forward(x, W, b, /*relu=*/true);
   record("linear_relu", y, {x, W, b}, [](TapeEntry& e) {
-    Tensor &X = e.in[0], &W = e.in[1], &b = e.in[2], &Y = e.out;
-    const int N = X.rows(), H = W.cols();
-    Tensor dZ = Tensor::empty({N, H});
-    float* db = nullptr;
-    if (b.defined() && b.requires_grad()) {
-      bool first = false;
-      db = b.grad_for_write(&first);
-      if (first) std::fill_n(db, H, 0.0f);
-    }
-    const float *dY = Y.grad(), *Yv = Y.data();
-    float* dz = dZ.data();
-    over_column_blocks(N, H, [&](int c0, int c1) { relu_mask_row_sums(dz, dY, Yv, db, N, H, c0, c1); });
-    linear_backward_products(X, W, dZ.data());
+    kernels::linear_backward(e.in[0], e.in[1], e.in[2], e.out, /*relu=*/true);
   });
   return y;
 }

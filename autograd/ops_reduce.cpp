@@ -1,5 +1,7 @@
 // ops_reduce.cpp — sums and means. Accumulation is in double so that summing
 // 100 000 floats does not lose the small ones.
+#include <vector>
+
 #include "autograd/ops.h"
 
 namespace aet {
@@ -34,11 +36,12 @@ Tensor mean(const Tensor& x) {
 Tensor sum_rows(const Tensor& x) {
   check_2d("sum_rows", x, "input");
   const int N = x.rows(), H = x.cols();
-  Tensor y = Tensor::zeros({1, H});
+  std::vector<double> s(H, 0.0);
   const float* X = x.data();
-  float* Y = y.data();
   for (int n = 0; n < N; ++n)
-    for (int h = 0; h < H; ++h) Y[h] += X[static_cast<size_t>(n) * H + h];
+    for (int h = 0; h < H; ++h) s[h] += X[static_cast<size_t>(n) * H + h];
+  Tensor y = Tensor::empty({1, H});
+  for (int h = 0; h < H; ++h) y.data()[h] = static_cast<float>(s[h]);
   record("sum_rows", y, {x}, [](TapeEntry& e) {
     const int N = e.in[0].rows(), H = e.in[0].cols();
     const float* dy = e.out.grad();

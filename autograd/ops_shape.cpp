@@ -49,13 +49,13 @@ Tensor slice_cols(const Tensor& x, int begin, int end) {
   Tensor y = Tensor::empty({N, W});
   for (int n = 0; n < N; ++n)
     std::copy_n(x.data() + static_cast<size_t>(n) * H + begin, W, y.data() + static_cast<size_t>(n) * W);
-  record("slice_cols", y, {x}, [](TapeEntry& e) {
-    const int N = e.in[0].rows(), H = e.in[0].cols(), W = e.out.cols(), begin = e.index;
+  record("slice_cols", y, {x}, [begin](TapeEntry& e) {
+    const int N = e.in[0].rows(), H = e.in[0].cols(), W = e.out.cols();
     const float* dy = e.out.grad();
     float* dx = e.in[0].grad();
     for (int n = 0; n < N; ++n)
       for (int c = 0; c < W; ++c) dx[static_cast<size_t>(n) * H + begin + c] += dy[static_cast<size_t>(n) * W + c];
-  }, 0.0f, begin);
+  });
   return y;
 }
 

@@ -2,7 +2,6 @@
 #include "autograd/tape.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -22,41 +21,8 @@ bool grad_enabled() { return g_grad_enabled; }
 NoGrad::NoGrad() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGrad::~NoGrad() { g_grad_enabled = previous_; }
 
-// ---- profiling ----------------------------------------------------------------------
-namespace {
-using ProfClock = std::chrono::steady_clock;
-thread_local bool g_profiling = false;
-thread_local ProfClock::time_point g_mark;
-thread_local std::map<std::string, OpTime>* g_profile = nullptr;
-
-OpTime& profile_slot(const char* op) {
-  if (!g_profile) g_profile = new std::map<std::string, OpTime>;
-  OpTime& t = (*g_profile)[op];
-  if (t.op.empty()) t.op = op;
-  return t;
-}
-double seconds(ProfClock::time_point a, ProfClock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-}  // namespace
-
-void set_profiling(bool on) {
-  g_profiling = on;
-  if (g_profile) g_profile->clear();
-  g_mark = ProfClock::now();
-}
-
-void profile_mark() { g_mark = ProfClock::now(); }
-
-std::vector<OpTime> profile_results() {
-  std::vector<OpTime> out;
-  if (g_profile)
-    for (const auto& [name, t] : *g_profile) out.push_back(t);
-  std::sort(out.begin(), out.end(), [](const OpTime& a, const OpTime& b) {
-    return a.forward_s + a.backward_s > b.forward_s + b.backward_s;
-  });
-  return out;
-}
+static thread_local TapeObserver* g_observer = nullptr;
+void set_tape_observer(TapeObserver* observer) { g_observer = observer; }
 
 bool should_record(const Tensor& a, const Tensor& b, const Tensor& c) {
   if (!g_grad_enabled) return false;
@@ -64,15 +30,9 @@ bool should_record(const Tensor& a, const Tensor& b, const Tensor& c) {
          (c.defined() && c.requires_grad());
 }
 
-void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs,
-            void (*backward_fn)(TapeEntry&), float scalar, int index, Tensor saved) {
-  if (g_profiling) {  // charge the time since the previous op to this op's forward
-    const auto now = ProfClock::now();
-    OpTime& slot = profile_slot(op);
-    slot.forward_s += seconds(g_mark, now);
-    slot.calls++;
-    g_mark = now;
-  }
+void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs, Backward backward_fn,
+            Tensor saved) {
+  if (g_observer) g_observer->on_forward(op);
   bool any = false;
   for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
   if (!g_grad_enabled || !any) return;
@@ -88,9 +48,7 @@ void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs,
   int i = 0;
   for (const Tensor& t : inputs) e.in[i++] = t;
   e.saved = std::move(saved);
-  e.scalar = scalar;
-  e.index = index;
-  e.backward = backward_fn;
+  e.backward = std::move(backward_fn);
   tape().record(std::move(e));
 }
 
@@ -116,16 +74,11 @@ void backward(Tensor& loss) {
   for (size_t i = last; i-- > 0;) {
     TapeEntry& e = entries[i];
     if (!e.out.has_grad()) continue;  // no gradient reached this op: nothing to pass on
-    if (!g_profiling) {
-      e.backward(e);
-      continue;
-    }
-    const auto t0 = ProfClock::now();
+    if (g_observer) g_observer->on_backward_begin(e.op);
     e.backward(e);
-    profile_slot(e.op).backward_s += seconds(t0, ProfClock::now());
+    if (g_observer) g_observer->on_backward_end(e.op);
   }
   t.clear();
-  if (g_profiling) g_mark = ProfClock::now();
 }
 
 static std::string inputs_str(const TapeEntry& e) {

@@ -11,6 +11,7 @@
 // done, which frees everything the entries saved; calling it again without a new
 // forward pass is an error, not a silent second helping of gradients.
 #pragma once
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -19,14 +20,17 @@
 
 namespace aet {
 
+struct TapeEntry;
+// An op's backward: reads e.out.grad(), adds into e.in[i].grad(). An op's constants (a
+// scale, a slope, a column offset) are captured by value in the lambda, by name.
+using Backward = std::function<void(TapeEntry& e)>;
+
 struct TapeEntry {
-  const char* op = "";        // the op's name, for printing the tape
-  Tensor out;                 // what the op produced
-  Tensor in[3];               // its tensor inputs (unused slots stay empty)
-  Tensor saved;               // anything else the backward needs (e.g. a mask)
-  float scalar = 0.0f;        // an op's constant (a scale, a leaky slope)
-  int index = 0;              // an op's integer (a column offset)
-  void (*backward)(TapeEntry& e) = nullptr;  // reads out.grad(), adds into in[i].grad()
+  const char* op = "";  // the op's name, for printing the tape
+  Tensor out;           // what the op produced
+  Tensor in[3];         // its tensor inputs (unused slots stay empty)
+  Tensor saved;         // a tensor the forward computed for the backward (e.g. σ(l) − t)
+  Backward backward;
 };
 
 class Tape {
@@ -62,27 +66,25 @@ class NoGrad {
 bool should_record(const Tensor& a, const Tensor& b = Tensor(), const Tensor& c = Tensor());
 
 // For op authors: mark `out` as requiring grad and append the entry, if should_record.
-void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs,
-            void (*backward)(TapeEntry&), float scalar = 0.0f, int index = 0,
+// Capture only small constants in `backward` (a float, an int): tensors the backward
+// needs are its inputs, its output, or `saved`.
+void record(const char* op, Tensor& out, std::initializer_list<Tensor> inputs, Backward backward,
             Tensor saved = Tensor());
 
 // dloss/dloss = 1, then every entry's backward in reverse; clears the tape.
 // Throws if loss is not a one-element tensor or is not on the tape.
 void backward(Tensor& loss);
 
-// ---- profiling (off by default) ---------------------------------------------------
-// While on, each op's forward time (from the previous op's record, or the last
-// profile_mark(), to its own record) and each entry's backward time are added to a
-// table keyed by op name, so an optimisation can be chosen from a measurement
-// (bench/epoch.cpp prints it). Off, it costs one branch per record and per entry.
-struct OpTime {
-  std::string op;
-  double forward_s = 0.0, backward_s = 0.0;
-  long calls = 0;  // forward calls
+// ---- observing the tape (for tools such as bench/epoch's per-op profile) --------------
+// An observer is told of every op as it is recorded (or would be: also under NoGrad) and
+// around every entry's backward. None is installed by default; that costs one branch.
+struct TapeObserver {
+  virtual ~TapeObserver() = default;
+  virtual void on_forward(const char* op) = 0;          // the op's forward has just finished
+  virtual void on_backward_begin(const char* op) = 0;
+  virtual void on_backward_end(const char* op) = 0;
 };
-void set_profiling(bool on);              // also clears the table
-void profile_mark();                      // "a forward pass starts now"
-std::vector<OpTime> profile_results();    // largest forward+backward first
+void set_tape_observer(TapeObserver* observer);  // nullptr removes it; this thread only
 
 // One line per entry: "  3  matmul   (128,784) (784,512) -> (128,512)".
 void print_tape(std::ostream& os, const Tape& t = tape());

@@ -153,8 +153,8 @@ float* Tensor::grad() {
   return t.grad;
 }
 
-float* Tensor::grad_for_write(bool* first) {
-  TensorImpl& t = const_cast<TensorImpl&>(get(impl_));
+float* kernels::grad_for_write(Tensor& tensor, bool* first) {
+  TensorImpl& t = const_cast<TensorImpl&>(get(tensor.impl_));
   if (!t.grad) {
     t.grad = acquire_buffer(t.size);
     t.grad_is_zero = true;
@@ -165,7 +165,7 @@ float* Tensor::grad_for_write(bool* first) {
 }
 
 // Zeroing is deferred: the next grad() clears the buffer, or the next backward that writes
-// every element (grad_for_write) overwrites it without clearing.
+// every element (kernels::grad_for_write) overwrites it without clearing.
 void Tensor::zero_grad() {
   TensorImpl& t = const_cast<TensorImpl&>(get(impl_));
   if (t.grad) t.grad_is_zero = true;

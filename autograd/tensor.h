@@ -26,6 +26,10 @@ std::string shape_str(const Shape& s);   // "(128,784)"
 size_t shape_size(const Shape& s);        // product of the dimensions
 
 struct TensorImpl;
+class Tensor;
+namespace kernels {
+float* grad_for_write(Tensor& t, bool* first);  // for kernels only: autograd/kernels/grad_write.h
+}
 
 class Tensor {
  public:
@@ -61,13 +65,6 @@ class Tensor {
   std::span<float> grad_values() { return {grad(), size()}; }
   void zero_grad();  // marks the gradient zero; the buffer is cleared when next read
 
-  // For op backwards only: the gradient buffer, and whether it holds no gradient yet
-  // (just created, or zero_grad() since the last write). When *first is true the buffer is
-  // NOT cleared and the caller must overwrite every element (y = g rather than y += g);
-  // a backward that is the first writer then skips a zero-fill and a read. Either way the
-  // gradient counts as written afterwards, so a second contribution adds to the first.
-  float* grad_for_write(bool* first);
-
   bool requires_grad() const;
   void set_requires_grad(bool on);
 
@@ -75,6 +72,7 @@ class Tensor {
   bool same_as(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
+  friend float* kernels::grad_for_write(Tensor& t, bool* first);
   std::shared_ptr<TensorImpl> impl_;
 };
 

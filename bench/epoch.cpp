@@ -14,7 +14,7 @@
 // AND OpenBLAS pinned to n (OPENBLAS_NUM_THREADS before import, openblas_set_num_threads
 // via ctypes), because on Debian PyTorch's GEMMs run on OpenBLAS's own pool.
 //
-// After the table: where our epoch goes (per op, from the tape's profiling hook), heap
+// After the table: where our epoch goes (per op, from the tape's observer hook: bench/op_profiler.h), heap
 // allocations per epoch in steady state (buffer pool), and peak RSS of both processes.
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -34,6 +34,7 @@
 #include "autograd/buffer_pool.h"
 #include "autograd/gemm.h"
 #include "autograd/tape.h"
+#include "bench/op_profiler.h"
 #include "autograd/thread_pool.h"
 #include "datasets/fashion_mnist.h"
 #include "datasets/loader.h"
@@ -138,6 +139,7 @@ struct Ours {
   virtual double gemm_flops_per_example() const = 0;  // forward + backward
 
   BatchLoader* loader = nullptr;
+  OpProfiler* profiler = nullptr;  // while profiling: marks the start of each forward pass
   Batch batch;
 
   double epoch(Phases* ph = nullptr, int max_steps = -1) {
@@ -149,7 +151,7 @@ struct Ours {
       if (!loader->next(batch)) break;
       p.data += since(t);
       t = Clock::now();
-      profile_mark();
+      if (profiler) profiler->mark();
       Tensor l = loss(batch.x);
       p.forward += since(t);
       t = Clock::now();
@@ -221,10 +223,15 @@ void print_profile(const std::string& model, const Dataset& train, int threads =
   const int steps = 150;
   ours->epoch(nullptr, 20);  // warm-up
   Phases ph;
-  set_profiling(true);
-  const double total = ours->epoch(&ph, steps);
-  const auto ops = profile_results();
-  set_profiling(false);
+  std::vector<OpTime> ops;
+  double total = 0;
+  {
+    OpProfiler profiler;
+    ours->profiler = &profiler;
+    total = ours->epoch(&ph, steps);
+    ours->profiler = nullptr;
+    ops = profiler.results();
+  }
   const double scale = 469.0 / steps;  // per epoch
   std::printf("\n%s, %d thread%s: where one epoch goes (%d profiled steps, scaled to 469)\n",
               model.c_str(), threads, threads == 1 ? "" : "s", steps);

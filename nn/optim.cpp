@@ -1,96 +1,20 @@
 // optim.cpp — SGD, Adam and gradient clipping (update rules in nn/optim.h).
 //
-// Each update is one fused loop per parameter tensor: read θ, g and the state once,
-// write them once. The loops are written for the auto-vectoriser: raw __restrict
-// pointers, every scalar that does not depend on the element (bias corrections,
-// 1−β) hoisted out of the loop, no per-element branches, and the body run in blocks
-// of 8 so that GCC vectorises it even at -O2 (whose cost model only takes loops with
-// a trip count that is a multiple of the vector width). Adam's square root stays
-// scalar unless the file is compiled with -fno-math-errno; the loop is limited by
-// memory traffic (7 floats per element) either way.
+// Each step checks nothing per element: it works out the scalars of the update (learning
+// rate, bias corrections) and hands every parameter tensor to one fused element loop in
+// autograd/kernels/optimizer_steps.h, which reads θ, g and the state once and writes them
+// once.
 #include "nn/optim.h"
 
 #include <cmath>
 #include <fmt/format.h>
 #include <stdexcept>
 
-#include "autograd/flush_denormals.h"
-#include "autograd/thread_pool.h"
+#include "autograd/kernels/optimizer_steps.h"
 
 namespace aet {
 
 namespace {
-
-// The kernels. Each runs its body over full blocks of 8 elements (a fixed trip count
-// the vectoriser takes at -O2), then over the remaining n mod 8 elements. A macro and
-// not a function taking a lambda: a lambda reaches θ, g, m, v through its closure, the
-// __restrict promises are lost, and the loop stays scalar.
-#define AET_BLOCKED_LOOP(n, ...)                                    \
-  do {                                                              \
-    size_t k_ = 0;                                                  \
-    for (; k_ + 8 <= (n); k_ += 8)                                  \
-      for (size_t k = k_; k < k_ + 8; ++k) { __VA_ARGS__ }          \
-    for (size_t k = k_; k < (n); ++k) { __VA_ARGS__ }               \
-  } while (0)
-
-// θ ← θ − α (g + λθ)
-void sgd_kernel(float* __restrict theta, const float* __restrict g, size_t n, float lr, float wd) {
-  AET_BLOCKED_LOOP(n, theta[k] -= lr * (g[k] + wd * theta[k]););
-}
-
-// b ← μ b + (g + λθ);  θ ← θ − α (c_g (g + λθ) + c_b b)
-void sgd_momentum_kernel(float* __restrict theta, const float* __restrict g, float* __restrict b,
-                         size_t n, float lr, float wd, float mu, float c_g, float c_b) {
-  AET_BLOCKED_LOOP(n, {
-    const float gk = g[k] + wd * theta[k];
-    const float bk = mu * b[k] + gk;
-    b[k] = bk;
-    theta[k] -= lr * (c_g * gk + c_b * bk);
-  });
-}
-
-// The Adam update of one tensor; step_size = α/(1−β1^t), inv_bc2_sqrt = 1/√(1−β2^t)
-// (a multiply per element instead of a second divide: square root and divide are the
-// slow instructions here). target_clones adds an AVX2+FMA copy picked at load time on
-// CPUs that have it; a multiversioned function is called through its resolver, never
-// inlined into step(), so the __restrict promises hold (inlined, GCC lost them).
-__attribute__((target_clones("avx2", "default")))
-void adam_kernel(float* __restrict theta, const float* __restrict g, float* __restrict m,
-                 float* __restrict v, size_t n, float b1, float b2, float eps, float wd,
-                 float step_size, float inv_bc2_sqrt) {
-  const float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
-  AET_BLOCKED_LOOP(n, {
-    const float gk = g[k] + wd * theta[k];
-    const float mk = b1 * m[k] + one_minus_b1 * gk;
-    const float vk = b2 * v[k] + one_minus_b2 * gk * gk;
-    m[k] = mk;
-    v[k] = vk;
-    theta[k] -= step_size * (mk / (std::sqrt(vk) * inv_bc2_sqrt + eps));
-  });
-}
-
-// Runs kernel(begin, end) over [0, n): on the calling thread for a small tensor, else cut
-// into one chunk per thread (chunk edges on 16-element boundaries, so vectors stay aligned).
-// Each chunk runs with denormals flushed to zero (autograd/flush_denormals.h): Adam's
-// second moments decay towards them, and denormal arithmetic is a hundred times slower.
-template <class Kernel>
-void over_chunks(size_t n, Kernel kernel) {
-  const int threads = num_threads();
-  if (threads == 1 || n < (size_t(1) << 15)) {
-    FlushDenormals ftz;
-    return kernel(size_t(0), n);
-  }
-  parallel_for(threads, [&](int t) {
-    FlushDenormals ftz;
-    const size_t lo = n * t / threads / 16 * 16;
-    const size_t hi = t + 1 == threads ? n : n * (t + 1) / threads / 16 * 16;
-    kernel(lo, hi);
-  });
-}
-
-void scale_kernel(float* __restrict g, size_t n, float c) { AET_BLOCKED_LOOP(n, g[k] *= c;); }
-
-#undef AET_BLOCKED_LOOP
 
 void check_positive_finite(const char* who, const char* option, float value) {
   if (!(std::isfinite(value) && value > 0.0f))
@@ -193,9 +117,9 @@ void SGD::step() {
     if (!updatable(i)) continue;
     Tensor& t = params_[i].tensor;
     if (velocity_.empty())
-      sgd_kernel(t.data(), t.grad(), t.size(), lr, wd);
+      kernels::sgd_step(t.data(), t.grad(), t.size(), lr, wd);
     else
-      sgd_momentum_kernel(t.data(), t.grad(), velocity_[i].data(), t.size(), lr, wd, mu, c_g, c_b);
+      kernels::sgd_momentum_step(t.data(), t.grad(), velocity_[i].data(), t.size(), lr, wd, mu, c_g, c_b);
   }
 }
 
@@ -224,10 +148,8 @@ void Adam::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!updatable(i)) continue;
     Tensor& p = params_[i].tensor;
-    float *theta = p.data(), *g = p.grad(), *m = m_[i].data(), *v = v_[i].data();
-    over_chunks(p.size(), [&](size_t lo, size_t hi) {
-      adam_kernel(theta + lo, g + lo, m + lo, v + lo, hi - lo, b1, b2, eps, wd, step_size, inv_bc2_sqrt);
-    });
+    kernels::adam_step(p.data(), p.grad(), m_[i].data(), v_[i].data(), p.size(), b1, b2, eps, wd, step_size,
+                       inv_bc2_sqrt);
   }
 }
 
@@ -251,7 +173,7 @@ float clip_grad_norm(const ParamList& params, float max_norm) {
     for (const auto& p : params) {
       if (!p.tensor.defined() || !p.tensor.requires_grad() || !p.tensor.has_grad()) continue;
       Tensor t = p.tensor;
-      scale_kernel(t.grad(), t.size(), c);
+      kernels::scale_in_place(t.grad(), t.size(), c);
     }
   }
   return static_cast<float>(norm);

@@ -7,9 +7,12 @@
 #include <limits>
 #include <vector>
 
-#include "autograd/flush_denormals.h"
+#include "autograd/kernels/flush_denormals.h"
 #include "autograd/gemm.h"
-#include "autograd/loss_kernels.h"
+#include "autograd/kernels/cpu_features.h"
+#include "autograd/kernels/grad_write.h"
+#include "autograd/kernels/linear.h"
+#include "autograd/kernels/sigmoid_bce.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "autograd/thread_pool.h"
@@ -20,7 +23,7 @@
 using namespace aet;
 
 TEST_CASE("bce_logits_avx2 matches bce_logits_plain") {
-  if (!detail::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
+  if (!kernels::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
   Rng rng(11);
   for (size_t n : {1, 7, 8, 9, 33, 784, 1000}) {
     std::vector<float> L(n), T(n), d_plain(n), d_fast(n);
@@ -32,8 +35,8 @@ TEST_CASE("bce_logits_avx2 matches bce_logits_plain") {
       T[i] = u < 0.3f ? 0.0f : u > 0.8f ? 1.0f : rng.uniform();
     }
     size_t bad_plain = 0, bad_fast = 0;
-    const double s_plain = detail::bce_logits_plain(L.data(), T.data(), d_plain.data(), n, &bad_plain);
-    const double s_fast = detail::bce_logits_avx2(L.data(), T.data(), d_fast.data(), n, &bad_fast);
+    const double s_plain = kernels::bce_logits_plain(L.data(), T.data(), d_plain.data(), n, &bad_plain);
+    const double s_fast = kernels::bce_logits_avx2(L.data(), T.data(), d_fast.data(), n, &bad_fast);
     CAPTURE(n);
     // The sum of n losses, each within a few float ulps (~1e-7 relative) of libm's.
     CHECK(std::fabs(s_fast - s_plain) <= 1e-6 * (1.0 + std::fabs(s_plain)));
@@ -53,13 +56,13 @@ TEST_CASE("bce_logits_fast counts targets outside [0,1] like the plain one") {
   T[10] = 1.5f;
   T[18] = std::nanf("");  // in the scalar tail
   size_t bad_plain = 0, bad_fast = 0;
-  detail::bce_logits_plain(L.data(), T.data(), d.data(), L.size(), &bad_plain);
-  detail::bce_logits_fast(L.data(), T.data(), d.data(), L.size(), &bad_fast);
+  kernels::bce_logits_plain(L.data(), T.data(), d.data(), L.size(), &bad_plain);
+  kernels::bce_logits_fast(L.data(), T.data(), d.data(), L.size(), &bad_fast);
   CHECK(bad_plain == 3);
   CHECK(bad_fast == 3);
 }
 
-// Gradients a backward writes first (Tensor::grad_for_write) are overwritten, not cleared
+// Gradients a backward writes first (kernels::grad_for_write) are overwritten, not cleared
 // and added to; zero_grad() only marks them. These check that the bookkeeping gives the
 // same numbers as always clearing.
 TEST_CASE("grad_for_write: zero_grad, reuse of a tensor and repeated steps give += semantics") {
@@ -123,15 +126,70 @@ TEST_CASE("gemm_bias matches gemm_naive + bias (+ ReLU), threaded and not") {
   set_num_threads(saved);
 }
 
+// The linear kernels (the forward and backward of linear and linear_relu) against their
+// plain twins, on awkward sizes, with and without bias and ReLU, at 1 and 2 threads, into
+// fresh gradients (the fast one overwrites them) and into gradients that already hold a
+// contribution (both must add).
+TEST_CASE("linear kernels match their plain twins (forward, backward, bias, ReLU, threads)") {
+  Rng rng(23);
+  const int saved = num_threads();
+  struct Size { int N, D, H; };
+  for (Size s : {Size{1, 1, 1}, Size{7, 9, 33}, Size{9, 33, 7}, Size{33, 17, 300}, Size{128, 40, 260}}) {
+    for (int threads : {1, 2})
+      for (bool relu : {false, true})
+        for (bool with_bias : {true, false})
+          for (bool preloaded : {false, true}) {
+            CAPTURE(s.N); CAPTURE(s.D); CAPTURE(s.H); CAPTURE(threads); CAPTURE(relu); CAPTURE(with_bias);
+            CAPTURE(preloaded);
+            set_num_threads(threads);
+            const Tensor X0 = Tensor::uniform({s.N, s.D}, rng, -1.0f, 1.0f);
+            const Tensor W0 = Tensor::uniform({s.D, s.H}, rng, -1.0f, 1.0f);
+            const Tensor b0 = Tensor::uniform({1, s.H}, rng, -0.5f, 0.5f);
+            const Tensor dY = Tensor::uniform({s.N, s.H}, rng, -1.0f, 1.0f);
+            const Tensor g0 = Tensor::uniform({s.D, s.H}, rng, -1.0f, 1.0f);  // an earlier dW
+            auto run = [&](bool fast, std::vector<float>& y, std::vector<float>& dX, std::vector<float>& dW,
+                           std::vector<float>& db) {
+              Tensor X = X0.clone(), W = W0.clone(), b = with_bias ? b0.clone() : Tensor();
+              X.set_requires_grad(true);
+              W.set_requires_grad(true);
+              if (with_bias) b.set_requires_grad(true);
+              if (preloaded) std::copy(g0.data(), g0.data() + g0.size(), W.grad());
+              Tensor Y = fast ? kernels::linear_forward(X, W, b, relu) : kernels::linear_forward_reference(X, W, b, relu);
+              std::copy(dY.data(), dY.data() + dY.size(), Y.grad());
+              if (fast) kernels::linear_backward(X, W, b, Y, relu);
+              else kernels::linear_backward_reference(X, W, b, Y, relu);
+              y = Y.to_vector();
+              dX.assign(X.grad(), X.grad() + X.size());
+              dW.assign(W.grad(), W.grad() + W.size());
+              if (with_bias) db.assign(b.grad(), b.grad() + b.size());
+            };
+            std::vector<float> y1, dX1, dW1, db1, y2, dX2, dW2, db2;
+            run(true, y1, dX1, dW1, db1);
+            run(false, y2, dX2, dW2, db2);
+            // float sums of at most 128 products of size <= 1 against double sums: 1e-4 relative
+            auto close = [](const std::vector<float>& a, const std::vector<float>& b) {
+              int bad = 0;
+              for (size_t i = 0; i < a.size(); ++i) bad += std::fabs(a[i] - b[i]) > 1e-4f * (1.0f + std::fabs(b[i]));
+              return a.size() == b.size() && bad == 0;
+            };
+            CHECK(close(y1, y2));
+            CHECK(close(dX1, dX2));
+            CHECK(close(dW1, dW2));
+            CHECK(close(db1, db2));
+          }
+  }
+  set_num_threads(saved);
+}
+
 TEST_CASE("sigmoid_avx2 matches sigmoid_plain") {
-  if (!detail::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
+  if (!kernels::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
   Rng rng(13);
   for (size_t n : {1, 7, 8, 9, 33, 784, 1000}) {
     std::vector<float> X(n), y_plain(n), y_fast(n);
     for (size_t i = 0; i < n; ++i)  // the whole range, beyond ±87 (the cap) included
       X[i] = i % 5 == 0 ? rng.uniform(-120.0f, 120.0f) : rng.uniform(-12.0f, 12.0f);
-    detail::sigmoid_plain(X.data(), y_plain.data(), n);
-    detail::sigmoid_avx2(X.data(), y_fast.data(), n);
+    kernels::sigmoid_plain(X.data(), y_plain.data(), n);
+    kernels::sigmoid_avx2(X.data(), y_fast.data(), n);
     CAPTURE(n);
     for (size_t i = 0; i < n; ++i) {
       CAPTURE(X[i]);
@@ -150,15 +208,15 @@ TEST_CASE("the fast paths propagate NaN and handle infinities like the plain one
     X[at] = nan;
     X[(at + 5) % 19] = inf;
     X[(at + 7) % 19] = -inf;
-    detail::sigmoid_plain(X.data(), y_plain.data(), X.size());
-    detail::sigmoid_fast(X.data(), y_fast.data(), X.size());
+    kernels::sigmoid_plain(X.data(), y_plain.data(), X.size());
+    kernels::sigmoid_fast(X.data(), y_fast.data(), X.size());
     CAPTURE(at);
     CHECK(std::isnan(y_fast[at]));
     for (size_t i = 0; i < X.size(); ++i)
       if (i != at) CHECK(y_fast[i] == doctest::Approx(y_plain[i]));
     X[(at + 5) % 19] = X[(at + 7) % 19] = 0.5f;  // BCE: one NaN logit makes the sum NaN
     size_t bad = 0;
-    CHECK(std::isnan(detail::bce_logits_fast(X.data(), T.data(), d.data(), X.size(), &bad)));
+    CHECK(std::isnan(kernels::bce_logits_fast(X.data(), T.data(), d.data(), X.size(), &bad)));
   }
 }
 

@@ -1,6 +1,6 @@
-// loss_kernels_avx2.cpp — the element loop of bce_with_logits in AVX2+FMA intrinsics,
+// sigmoid_bce_avx2.cpp — the element loop of bce_with_logits in AVX2+FMA intrinsics,
 // eight elements per step. Compiled with -mavx2 -mfma (see the Makefile), so it may only
-// run after the CPU check in ops_loss.cpp. tests/test_fast_paths.cpp checks it against
+// run after the CPU check in sigmoid_bce.cpp. tests/test_fast_paths.cpp checks it against
 // bce_logits_plain, the one-element-at-a-time reference.
 //
 // Written out by hand because the auto-vectoriser left the same loop scalar (round-1
@@ -13,9 +13,9 @@
 
 #include <initializer_list>
 
-#include "autograd/loss_kernels.h"
+#include "autograd/kernels/sigmoid_bce.h"
 
-namespace aet::detail {
+namespace aet::kernels {
 
 namespace {
 
@@ -100,4 +100,4 @@ void sigmoid_avx2(const float* X, float* Y, size_t n) {
   if (i < n) sigmoid_plain(X + i, Y + i, n - i);
 }
 
-}  // namespace aet::detail
+}  // namespace aet::kernels

@@ -8,7 +8,7 @@
 #pragma once
 #include <cstddef>
 
-namespace aet::detail {
+namespace aet::kernels {
 
 class PackBuffer {
  public:
@@ -25,4 +25,4 @@ class PackBuffer {
   size_t capacity_ = 0;
 };
 
-}  // namespace aet::detail
+}  // namespace aet::kernels

@@ -1,10 +1,10 @@
 // pack_buffer.cpp — see pack_buffer.h.
-#include "autograd/pack_buffer.h"
+#include "autograd/kernels/pack_buffer.h"
 
 #include <cstdlib>
 #include <new>
 
-namespace aet::detail {
+namespace aet::kernels {
 
 PackBuffer::~PackBuffer() { std::free(data_); }
 
@@ -21,4 +21,4 @@ float* PackBuffer::get(size_t n_floats) {
   return data_;
 }
 
-}  // namespace aet::detail
+}  // namespace aet::kernels

@@ -1,0 +1,23 @@
+// rows.h — the element-wise loops the other kernels are made of, over n floats.
+//
+// Plain loops with __restrict pointers (the arrays never overlap), in rows.cpp, which the
+// Makefile compiles with -O3 like every file in autograd/kernels/: at -O3 GCC vectorises
+// a loop of any length (vector body, then a scalar tail) and clang does so at -O2. At -O2
+// GCC 12 only takes loops whose trip count is a known multiple of the vector width, which
+// is why this code used to be written in hand-made blocks of 8.
+#pragma once
+#include <cstddef>
+
+namespace aet::kernels {
+
+// acc += x
+void add_row(float* __restrict acc, const float* __restrict x, size_t n);
+// y = max(0, y)
+void relu_row(float* y, size_t n);
+// dz = dy where y > 0, else 0   (the ReLU backward, given the ReLU's output y)
+void relu_mask_row(float* __restrict dz, const float* __restrict dy, const float* __restrict y,
+                   size_t n);
+// a += c·b, or a = c·b when overwrite (a gradient nothing has written yet)
+void add_scaled(float* __restrict a, const float* __restrict b, float c, size_t n, bool overwrite);
+
+}  // namespace aet::kernels
