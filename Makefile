@@ -34,7 +34,14 @@ DEPS_DATA  := dataset-fashion-mnist
 DEPS_PLOT  := gnuplot-nox
 DEPS_BENCH := libopenblas-dev python3-torch
 
-LIB_SRC  := $(wildcard autograd/*.cpp autograd/kernels/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp tutorials/common/*.cpp)
+# The micro-kernels of other architectures are left out: *_avx2/*_avx512 are built for
+# x86-64 targets only, *_neon for aarch64 (the target is the compiler's, so a cross
+# compiler, `make CXX=aarch64-linux-gnu-g++`, gets the right files).
+TARGET_ARCH_NAME := $(firstword $(subst -, ,$(shell $(CXX) -dumpmachine)))
+ISA_SRC_x86_64  := %_neon.cpp
+ISA_SRC_aarch64 := %_avx2.cpp %_avx512.cpp
+ISA_LEFT_OUT := $(or $(ISA_SRC_$(TARGET_ARCH_NAME)),%_neon.cpp %_avx2.cpp %_avx512.cpp)
+LIB_SRC  := $(filter-out $(ISA_LEFT_OUT),$(wildcard autograd/*.cpp autograd/kernels/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp tutorials/common/*.cpp))
 LIB_OBJ  := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
 LIB      := $(BUILD)/libaet.a
 TEST_SRC := $(wildcard tests/*.cpp)

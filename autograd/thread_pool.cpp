@@ -50,6 +50,8 @@ uint64_t make_ticket(uint32_t generation, uint32_t index) {
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");  // ARM's spin-wait hint
 #else
     std::this_thread::yield();
 #endif

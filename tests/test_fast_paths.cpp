@@ -22,6 +22,7 @@
 
 using namespace aet;
 
+#if defined(__x86_64__)  // the AVX2 kernels exist only in x86-64 builds
 TEST_CASE("bce_logits_avx2 matches bce_logits_plain") {
   if (!kernels::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
   Rng rng(11);
@@ -49,6 +50,7 @@ TEST_CASE("bce_logits_avx2 matches bce_logits_plain") {
     }
   }
 }
+#endif
 
 TEST_CASE("bce_logits_fast counts targets outside [0,1] like the plain one") {
   std::vector<float> L(19, 0.5f), T(19, 0.5f), d(19);
@@ -181,6 +183,7 @@ TEST_CASE("linear kernels match their plain twins (forward, backward, bias, ReLU
   set_num_threads(saved);
 }
 
+#if defined(__x86_64__)  // the AVX2 kernels exist only in x86-64 builds
 TEST_CASE("sigmoid_avx2 matches sigmoid_plain") {
   if (!kernels::cpu_has_avx2_fma()) return;  // the fast path is then the plain one
   Rng rng(13);
@@ -198,6 +201,7 @@ TEST_CASE("sigmoid_avx2 matches sigmoid_plain") {
     }
   }
 }
+#endif
 
 // A diverged model must still show a NaN loss (training stops on it), so the fast paths
 // propagate NaN like the plain ones, in the vector body and in the tail alike.
@@ -229,7 +233,7 @@ TEST_CASE("FlushDenormals flushes inside its scope only") {
     inside = tiny * factor;
   }
   const float after = tiny * factor;
-#if defined(__SSE__) || defined(__x86_64__)
+#if defined(__SSE__) || defined(__x86_64__) || defined(__aarch64__)
   CHECK(inside == 0.0f);
 #endif
   CHECK(before > 0.0f);  // the caller's own arithmetic keeps its denormals

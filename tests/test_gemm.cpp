@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "autograd/gemm.h"
+#include "autograd/kernels/cpu_features.h"
 #include "autograd/thread_pool.h"
 
 using namespace aet;
@@ -117,6 +118,7 @@ void check_kernel(const char* name) {
 TEST_CASE("gemm portable kernel matches gemm_naive") { check_kernel("portable"); }
 TEST_CASE("gemm avx2 kernel matches gemm_naive") { check_kernel("avx2"); }
 TEST_CASE("gemm avx512 kernel matches gemm_naive") { check_kernel("avx512"); }
+TEST_CASE("gemm neon kernel matches gemm_naive") { check_kernel("neon"); }
 
 TEST_CASE("gemm on large shapes with several threads matches gemm_naive") {
     // Big enough that gemm() really splits C over the threads (by columns, then by rows)
@@ -149,11 +151,18 @@ TEST_CASE("gemm_force_kernel rejects unknown kernels and names them") {
     CHECK(std::string(gemm_kernel_name()) == "portable");
     gemm_force_kernel("auto");
     CHECK(std::string(gemm_kernel_name()) != "");
-    if (!__builtin_cpu_supports("avx512f")) {
+#if defined(__x86_64__)
+    if (!kernels::cpu_has_avx512()) {
         CHECK_THROWS_WITH_AS(gemm_force_kernel("avx512"),
                              doctest::Contains("this CPU does not support"),
                              std::invalid_argument);
     }
+    CHECK_THROWS_WITH_AS(gemm_force_kernel("neon"), doctest::Contains("unknown kernel 'neon'"),
+                         std::invalid_argument);
+#else
+    CHECK_THROWS_WITH_AS(gemm_force_kernel("avx512"), doctest::Contains("unknown kernel 'avx512'"),
+                         std::invalid_argument);
+#endif
 }
 
 TEST_CASE("thread_pool parallel_for runs every task exactly once") {
@@ -192,15 +201,15 @@ TEST_CASE("thread_pool set_num_threads rejects counts below one") {
 
 TEST_CASE("depth-split products on 2 threads are bit-identical to 1 thread, every kernel") {
     // NN, at most 256 rows, K cut by the kernel into 2 or 3 depth blocks (kc_max 384 for
-    // avx512/avx2: K in (384, 1152]; 256 for portable: K in (256, 768]): gemm() then
-    // splits K over the two threads (gemm_depth_split). Odd K, so that a split point off
+    // avx512/avx2: K in (384, 1152]; 256 for portable and neon: K in (256, 768]): gemm() then
+    // splits K over the two threads (depth_split in gemm_driver.cpp). Odd K, so that a split point off
     // by one from the kernel's own block edge changes the rounding; N = 20 gives thread 0
     // no columns of the third block; M = 300 takes the column split, for comparison.
     const Shape shapes[] = {{128, 400, 401}, {128, 784, 767}, {128, 400, 785}, {37, 129, 1001},
                             {128, 20, 785},  {1, 2000, 385},  {64, 96, 601},  {300, 64, 777}};
     const int saved = num_threads();
     std::mt19937 rng(99);
-    for (const char* name : {"portable", "avx2", "avx512"}) {
+    for (const char* name : {"portable", "avx2", "avx512", "neon"}) {
         try {
             gemm_force_kernel(name);
         } catch (const std::invalid_argument&) {

@@ -14,8 +14,8 @@
 //
 // Kernels, fastest first; the first this CPU supports is used unless one is forced with
 // gemm_force_kernel() or the environment variable AET_GEMM_KERNEL (auto, avx512, avx2,
-// portable). This file is compiled for the baseline target: nothing compiled for AVX2 or
-// AVX-512 runs before the CPU check.
+// portable on x86-64; auto, neon, portable on ARM64). This file is compiled for the
+// baseline target: nothing compiled for AVX2 or AVX-512 runs before the CPU check.
 //
 // Threads: C is cut into one slice per thread, along N (a block of columns, all of A)
 // or along M (a block of rows, all of B), whichever is longer, so that the operand every
@@ -53,6 +53,8 @@ const KernelChoice kKernels[] = {
 #if defined(__x86_64__)
     {&kernels::avx512_micro_kernel, kernels::cpu_has_avx512, "AVX-512 (avx512f/vl/bw/dq)"},
     {&kernels::avx2_micro_kernel, kernels::cpu_has_avx2_fma, "AVX2 and FMA"},
+#elif defined(__aarch64__)
+    {&kernels::neon_micro_kernel, always, "NEON"},
 #endif
     {&kernels::portable_micro_kernel, always, "nothing"},
 };

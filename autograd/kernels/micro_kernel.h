@@ -3,7 +3,7 @@
 // The GEMM driver (gemm_driver.cpp) is written once: it cuts C into cache blocks, packs
 // the operands into panels, runs the thread and depth splits and calls a micro-kernel
 // for every mr × (up to nr) tile of C. A micro-kernel file (gemm_portable.cpp,
-// gemm_avx2.cpp, gemm_avx512.cpp) holds only what depends on the instruction set: how a
+// gemm_avx2.cpp, gemm_avx512.cpp, gemm_neon.cpp) holds only what depends on the instruction set: how a
 // panel is packed and how one tile is computed. Adding an instruction set means writing
 // one such file and adding one line to the driver's table.
 //
@@ -40,10 +40,12 @@ struct MicroKernel {
                int n);
 };
 
-// The micro-kernels, each defined in its own file. Only the portable one may be called on
-// any CPU; the driver checks the CPU before it uses the others.
+// The micro-kernels, each defined in its own file and compiled only for its architecture
+// (the Makefile picks *_avx2/*_avx512 on x86-64, *_neon on aarch64). The portable one
+// runs on any CPU; the driver checks the CPU before it uses the x86 ones.
 extern const MicroKernel portable_micro_kernel;  // gemm_portable.cpp
 extern const MicroKernel avx2_micro_kernel;      // gemm_avx2.cpp (AVX2 + FMA)
 extern const MicroKernel avx512_micro_kernel;    // gemm_avx512.cpp (AVX-512 F/VL/BW/DQ)
+extern const MicroKernel neon_micro_kernel;      // gemm_neon.cpp (every ARM64 CPU)
 
 }  // namespace aet::kernels

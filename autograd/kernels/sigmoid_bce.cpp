@@ -26,9 +26,13 @@ double bce_logits_plain(const float* L, const float* T, float* sig_minus_t, size
   return s;
 }
 
+// The AVX2 versions exist only in x86-64 builds (sigmoid_bce_avx2.cpp); elsewhere the
+// plain loops are the fast path.
 double bce_logits_fast(const float* L, const float* T, float* sig_minus_t, size_t n, size_t* bad) {
-  return cpu_has_avx2_fma() ? bce_logits_avx2(L, T, sig_minus_t, n, bad)
-                            : bce_logits_plain(L, T, sig_minus_t, n, bad);
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return bce_logits_avx2(L, T, sig_minus_t, n, bad);
+#endif
+  return bce_logits_plain(L, T, sig_minus_t, n, bad);
 }
 
 void sigmoid_plain(const float* X, float* Y, size_t n) {
@@ -43,8 +47,10 @@ void sigmoid_plain(const float* X, float* Y, size_t n) {
 }
 
 void sigmoid_fast(const float* X, float* Y, size_t n) {
-  if (cpu_has_avx2_fma()) sigmoid_avx2(X, Y, n);
-  else sigmoid_plain(X, Y, n);
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return sigmoid_avx2(X, Y, n);
+#endif
+  sigmoid_plain(X, Y, n);
 }
 
 Tensor sigmoid_forward(const Tensor& X) {
