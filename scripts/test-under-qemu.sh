@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs a cross-built doctest suite under qemu-aarch64 (Debian qemu-user), one test file at
+# a time with a time limit each, so that a hang fails fast and names its file.
+# Usage: scripts/test-under-qemu.sh BUILD_DIR     (make test-aarch64 calls it)
+# Tutorials started by the smoke tests go through qemu too (AET_TUTORIAL_LAUNCHER): these
+# containers have no binfmt_misc to start foreign binaries by themselves.
+# The last line is a summary in doctest's own format, the counts of all files added up.
+set -uo pipefail
+build=${1:?usage: scripts/test-under-qemu.sh BUILD_DIR}
+limit=${AET_TEST_FILE_TIMEOUT:-900}  # seconds per test file
+qemu="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+export AET_TUTORIAL_BIN_DIR="$build/tutorials" AET_TUTORIAL_LAUNCHER="$qemu"
+
+passed=0 failed=0 status=0
+for file in tests/test_*.cpp; do
+  log=$(mktemp)
+  start=$SECONDS
+  timeout -k 10 "$limit" $qemu "$build/tests/run_tests" --source-file="*$file" >"$log" 2>&1
+  rc=$?
+  summary=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n1)
+  p=$(sed -nE 's/.*\| *([0-9]+) passed.*/\1/p' <<<"$summary")
+  f=$(sed -nE 's/.*\| *([0-9]+) failed.*/\1/p' <<<"$summary")
+  p=${p:-0} f=${f:-0}
+  if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+    echo "$file: TIMED OUT after ${limit} s under qemu"
+    f=$((f + 1))
+  elif [[ $rc -ne 0 ]]; then
+    cat "$log"
+    [[ $f -eq 0 ]] && f=1
+  fi
+  echo "$file: $p passed, $f failed ($((SECONDS - start)) s)"
+  [[ $f -ne 0 ]] && status=1
+  passed=$((passed + p)) failed=$((failed + f))
+  rm -f "$log"
+done
+echo "[doctest] test cases: $((passed + failed)) | $passed passed | $failed failed | 0 skipped"
+exit $status
