@@ -13,6 +13,7 @@
 // (autograd/kernels/gemm_driver.cpp); tests/test_gemm.cpp checks every kernel against
 // the reference.
 #pragma once
+#include <string>
 
 namespace aet {
 
@@ -33,8 +34,11 @@ void gemm(Layout layout, int M, int N, int K, const float* A, const float* B, fl
 void gemm_bias(int M, int N, int K, const float* A, const float* B, const float* bias, bool relu,
                float* C);
 
-// Which kernel gemm() is using: "avx512", "avx2" or "portable".
+// Which kernel gemm() is using: "avx512", "avx2", "neon" or "portable".
 const char* gemm_kernel_name();
+// One line on the kernel and its blocking, with the cache sizes read from this CPU
+// (bench and `make doctor` print it).
+std::string gemm_describe();
 
 // Force a kernel (tests, benchmarks): "auto", "avx512", "avx2", "portable". The
 // environment variable AET_GEMM_KERNEL does the same for a whole run, e.g.

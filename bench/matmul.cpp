@@ -2,6 +2,13 @@
 //
 //   make build/bench/matmul && build/bench/matmul
 //
+// Each of our kernels is measured against OpenBLAS forced to the matching core: avx512
+// against OPENBLAS_CORETYPE=SkylakeX, avx2 against Haswell (so an AVX-512 machine also
+// measures the AVX2 path side by side, both sides forced), and our automatic choice
+// against OpenBLAS's. Each pair runs in a child process of its own, because OpenBLAS
+// reads OPENBLAS_CORETYPE when it is loaded and our kernel is forced with
+// AET_GEMM_KERNEL. `build/bench/matmul --one` measures only the pair the environment sets.
+//
 // OpenBLAS is loaded at run time with dlopen("libopenblas.so.0") (Debian package
 // libopenblas0, pulled in by `make bench`), so the library itself never links it.
 // For each shape and thread count the two libraries are timed in alternating samples
@@ -12,6 +19,8 @@
 // has (what OpenBLAS uses) times the thread count.
 #include <dlfcn.h>
 #include <immintrin.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -130,19 +139,25 @@ struct Shape {
     int M, N, K;
 };
 
-}  // namespace
-
-int main() {
+// One table: our kernel (AET_GEMM_KERNEL, or the automatic choice) against the OpenBLAS
+// core that OPENBLAS_CORETYPE forces (or OpenBLAS's own choice).
+int measure_one() {
     const OpenBlas blas = load_openblas();
+    const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool has_avx512 = __builtin_cpu_supports("avx512f");
-    const double peak2 = peak_avx2_gflops();
+    const std::string kernel = aet::gemm_kernel_name();
+    const double peak2 = has_avx2 ? peak_avx2_gflops() : 0.0;
     const double peak512 = has_avx512 ? peak_avx512_gflops() : 0.0;
-    const double peak = has_avx512 ? peak512 : peak2;
-    std::printf("kernel: %s   OpenBLAS core: %s\n", aet::gemm_kernel_name(),
-                blas.corename != nullptr ? blas.corename() : "?");
+    // % peak is against the vectors our kernel uses; the portable kernel against AVX2's,
+    // which is what the CPU could do.
+    const double peak = kernel == "avx512" ? peak512 : peak2;
+    std::printf("\n### ours: %s kernel   OpenBLAS core: %s%s\n", kernel.c_str(),
+                blas.corename != nullptr ? blas.corename() : "?",
+                std::getenv("OPENBLAS_CORETYPE") ? " (forced with OPENBLAS_CORETYPE)" : " (its own choice)");
+    std::printf("%s\n", aet::gemm_describe().c_str());
     std::printf("single-core FMA peak: AVX2 %.1f GFLOP/s", peak2);
     if (has_avx512) std::printf(", AVX-512 %.1f GFLOP/s", peak512);
-    std::printf("   (%% peak below is against %s x threads)\n\n", has_avx512 ? "AVX-512" : "AVX2");
+    std::printf("   (%% peak below is against %s x threads)\n\n", kernel == "avx512" ? "AVX-512" : "AVX2");
 
     const Shape shapes[] = {
         {"NN 128x784 . 784x512", aet::Layout::NN, 128, 512, 784},
@@ -212,4 +227,32 @@ int main() {
         }
     }
     return 0;
+}
+
+// Runs measure_one() in a child with our kernel and OpenBLAS's core forced.
+int run_pair(const char* argv0, const char* kernel, const char* coretype) {
+    std::fflush(stdout);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AET_GEMM_KERNEL", kernel, 1);
+        if (coretype != nullptr) setenv("OPENBLAS_CORETYPE", coretype, 1);
+        else unsetenv("OPENBLAS_CORETYPE");
+        execl("/proc/self/exe", argv0, "--one", static_cast<char*>(nullptr));
+        std::perror("exec /proc/self/exe");
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "--one") return measure_one();
+    int failed = 0;
+    if (__builtin_cpu_supports("avx512f")) failed |= run_pair(argv[0], "avx512", "SkylakeX");
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) failed |= run_pair(argv[0], "avx2", "Haswell");
+    failed |= run_pair(argv[0], "auto", nullptr);
+    return failed;
 }

@@ -5,9 +5,22 @@
 // another architecture every x86 check is false.
 #pragma once
 
+#include <cstddef>
+
 namespace aet::kernels {
 
 bool cpu_has_avx2_fma();  // AVX2 and FMA
 bool cpu_has_avx512();    // AVX-512 F, VL, BW and DQ (with AVX2 and FMA)
+
+// The data caches of one core, in bytes, read once: from sysfs on Linux
+// (/sys/devices/system/cpu/cpu0/cache), sysctl on macOS, else typical sizes. The GEMM
+// driver sizes its column blocks from l2 (gemm_driver.cpp).
+struct CacheSizes {
+  size_t l1d = 32 * 1024;
+  size_t l2 = 512 * 1024;
+  size_t l3 = 0;                 // 0 when none was found
+  const char* source = "defaults";
+};
+const CacheSizes& cpu_caches();
 
 }  // namespace aet::kernels

@@ -114,6 +114,16 @@ const MicroKernel& active_kernel() {
 
 // ---- the blocked product, on one thread ---------------------------------------------
 
+// Columns per block: the packed B block (kc × nc floats) should stay in the core's L2, so
+// nc comes from half the L2 this CPU reports (the rest holds C's tiles, the A panels and
+// whatever else runs), a multiple of the tile width, at most the kernel's nc_max. Unlike
+// kc, nc does not change how any sum is rounded, so results do not depend on the cache.
+int column_block(const MicroKernel& mk, int kc) {
+  const size_t budget = kernels::cpu_caches().l2 / 2;
+  const int fit = int(budget / (size_t(kc) * sizeof(float))) / mk.nr * mk.nr;
+  return std::clamp(fit, mk.nr, mk.nc_max);
+}
+
 // One packing buffer per thread and operand, reused: a training step does not allocate.
 thread_local kernels::PackBuffer t_pack_a, t_pack_b;
 
@@ -148,7 +158,8 @@ void gemm_blocked(const MicroKernel& mk, Layout layout, int M, int N, int K, con
     return;
   }
   const int kc_step = depth_block_size(K, mk.kc_max);
-  const int nc_step = round_up(ceil_div(N, ceil_div(N, mk.nc_max)), mk.vec);
+  const int nc_max = column_block(mk, kc_step);
+  const int nc_step = round_up(ceil_div(N, ceil_div(N, nc_max)), mk.vec);
   const int mc_step = round_up(ceil_div(M, ceil_div(M, mk.mc_max)), mk.mr);
   float* a_pack = t_pack_a.get(size_t(std::min(round_up(M, mk.mr), mc_step)) * kc_step);
   float* b_pack = t_pack_b.get(size_t(round_up(std::min(N, nc_step), mk.vec)) * kc_step);
@@ -294,6 +305,16 @@ void gemm_bias(int M, int N, int K, const float* A, const float* B, const float*
 }
 
 const char* gemm_kernel_name() { return active_kernel().name; }
+
+std::string gemm_describe() {
+  const MicroKernel& mk = active_kernel();
+  const kernels::CacheSizes& c = kernels::cpu_caches();
+  return std::string(mk.name) + " kernel, tile " + std::to_string(mk.mr) + "x" + std::to_string(mk.nr) +
+         ", depth blocks <= " + std::to_string(mk.kc_max) + ", column blocks <= " +
+         std::to_string(column_block(mk, mk.kc_max)) + " at that depth (L1d " + std::to_string(c.l1d / 1024) +
+         " KiB, L2 " + std::to_string(c.l2 / 1024) + " KiB, L3 " + std::to_string(c.l3 / 1024) + " KiB, from " +
+         c.source + ")";
+}
 
 void gemm_force_kernel(const char* name) {
   const std::string wanted = name == nullptr ? "" : name;

@@ -1,4 +1,4 @@
-// gemm_neon.cpp — the ARM64 (NEON / Advanced SIMD) micro-kernel and its packing.
+// gemm_neon.cpp — the ARM64 (NEON / Advanced SIMD) micro-kernel (panels packed by pack_plain.h).
 //
 // Compiled only for aarch64 targets (the Makefile picks *_neon.cpp from the compiler's
 // target); every ARM64 CPU has NEON, so the driver uses it without a run-time check.
@@ -18,30 +18,13 @@
 #include <cstddef>
 
 #include "autograd/kernels/micro_kernel.h"
+#include "autograd/kernels/pack_plain.h"
 
 namespace aet::kernels {
 namespace {
 
 constexpr int kMr = 8;
 constexpr int kNr = 12;  // three 4-float vectors
-
-// dst[k*8 + i] = op(A)(i, k), rows past `rows` zero.
-void pack_a(Layout layout, const float* A, int lda, int rows, int kc, float* dst) {
-    for (int k = 0; k < kc; ++k)
-        for (int i = 0; i < kMr; ++i)
-            dst[k * kMr + i] = i >= rows                ? 0.0f
-                               : layout == Layout::TN ? A[size_t(k) * lda + i]
-                                                      : A[size_t(i) * lda + k];
-}
-
-// dst[k*width + j] = op(B)(k, j), columns past `cols` zero (width 4, 8 or 12).
-void pack_b(Layout layout, const float* B, int ldb, int cols, int kc, int width, float* dst) {
-    for (int k = 0; k < kc; ++k)
-        for (int j = 0; j < width; ++j)
-            dst[k * width + j] = j >= cols                ? 0.0f
-                                 : layout == Layout::NT ? B[size_t(j) * ldb + k]
-                                                        : B[size_t(k) * ldb + j];
-}
 
 // C(m, n) (+)= a·b for one tile of NV vectors (4*NV columns); m <= 8, n <= 4*NV.
 template <int NV>
@@ -97,7 +80,7 @@ void tile(int kc, const float* a, const float* b, float* c, int ldc, bool accumu
 const MicroKernel neon_micro_kernel = {
     .name = "neon", .mr = kMr, .nr = kNr, .vec = 4,
     .kc_max = 256, .mc_max = 32 * kMr, .nc_max = 64 * kNr,
-    .pack_a = pack_a, .pack_b = pack_b, .tile = tile,
+    .pack_a = pack_a_plain<kMr>, .pack_b = pack_b_plain, .tile = tile,
 };
 
 }  // namespace aet::kernels

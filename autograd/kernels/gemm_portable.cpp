@@ -1,4 +1,4 @@
-// gemm_portable.cpp — the micro-kernel in plain C++, for CPUs without AVX2/FMA.
+// gemm_portable.cpp — the micro-kernel in plain C++, for CPUs without a SIMD kernel of their own.
 //
 // The blocked loops, the threads and the depth split are the driver's (gemm_driver.cpp;
 // micro_kernel.h says what a micro-kernel provides); read gemm_avx2.cpp for why the tile
@@ -9,30 +9,13 @@
 #include <cstddef>
 
 #include "autograd/kernels/micro_kernel.h"
+#include "autograd/kernels/pack_plain.h"
 
 namespace aet::kernels {
 namespace {
 
 constexpr int kMr = 6;
 constexpr int kNr = 8;
-
-// dst[k*6 + i] = op(A)(i, k), rows past `rows` zero.
-void pack_a(Layout layout, const float* A, int lda, int rows, int kc, float* dst) {
-    for (int k = 0; k < kc; ++k)
-        for (int i = 0; i < kMr; ++i)
-            dst[k * kMr + i] = i >= rows                ? 0.0f
-                               : layout == Layout::TN ? A[size_t(k) * lda + i]
-                                                      : A[size_t(i) * lda + k];
-}
-
-// dst[k*8 + j] = op(B)(k, j), columns past `cols` zero (width is always 8 here).
-void pack_b(Layout layout, const float* B, int ldb, int cols, int kc, int /*width*/, float* dst) {
-    for (int k = 0; k < kc; ++k)
-        for (int j = 0; j < kNr; ++j)
-            dst[k * kNr + j] = j >= cols                ? 0.0f
-                               : layout == Layout::NT ? B[size_t(j) * ldb + k]
-                                                      : B[size_t(k) * ldb + j];
-}
 
 // C(m, n) (+)= a·b for one 6x8 tile. The B panel is re-read for each row, from L1.
 void tile(int kc, const float* a, const float* b, float* c, int ldc, bool accumulate, int m, int n) {
@@ -52,7 +35,7 @@ void tile(int kc, const float* a, const float* b, float* c, int ldc, bool accumu
 const MicroKernel portable_micro_kernel = {
     .name = "portable", .mr = kMr, .nr = kNr, .vec = kNr,
     .kc_max = 256, .mc_max = 42 * kMr, .nc_max = 64 * kNr,
-    .pack_a = pack_a, .pack_b = pack_b, .tile = tile,
+    .pack_a = pack_a_plain<kMr>, .pack_b = pack_b_plain, .tile = tile,
 };
 
 }  // namespace aet::kernels

@@ -26,7 +26,7 @@ struct MicroKernel {
   int vec;           // a narrower last B panel is rounded up to a multiple of this
   int kc_max;        // largest depth block: the A panel (kc*mr floats) stays in L1
   int mc_max;        // largest row block: bounds the packed A buffer
-  int nc_max;        // largest column block: the packed B block (kc*nc floats) stays in L2
+  int nc_max;        // largest column block (the driver takes fewer when L2 is small)
 
   // Packs rows [0, rows) of op(A) (rows <= mr) at depths [0, kc) into one A panel.
   // A points at op(A)(0, 0); its row stride is lda in the layout's stored form.
