@@ -1,6 +1,7 @@
 # AutoEncoder Toolkit — one plain Makefile.
 #   make               build the library (build/libaet.a)
 #   make test          install missing Debian packages, build and run the doctest suite
+#   make test-kernels  the suite again with every other GEMM kernel this CPU can run
 #   make test-aarch64  the suite cross-built for ARM64, run under qemu-aarch64
 #   make tutorial-N    build and run tutorial N (e.g. make tutorial-1)
 #   make tutorials     build every tutorial (so none can silently rot)
@@ -53,7 +54,7 @@ TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
 BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 
-.PHONY: all lib test test-asan test-aarch64 fuzz tutorials bench clean deps deps-data deps-plot deps-bench
+.PHONY: all lib test test-asan test-kernels test-aarch64 fuzz tutorials bench clean deps deps-data deps-plot deps-bench
 .DEFAULT_GOAL := all
 
 all: lib
@@ -103,6 +104,12 @@ test-asan: deps-data deps-plot | deps
 	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%)
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
+
+# The suite again with each other GEMM kernel this CPU can run forced (AET_GEMM_KERNEL):
+# on an AVX-512 machine the AVX2 and portable kernels, as most students' laptops pick.
+test-kernels: deps-data deps-plot | deps
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS)
+	scripts/test-every-kernel.sh $(TEST_BIN)
 
 # The same suite and tutorials cross-built for ARM64 (Debian's g++-aarch64-linux-gnu),
 # statically linked (fmt header-only: Debian ships no libfmt.a), and run under qemu-aarch64
