@@ -281,6 +281,10 @@ int main(int argc, char** argv) {
   std::printf("epoch benchmark, %s, %ld cores, gemm kernel %s; Fashion-MNIST train (%d images), "
               "batch 128, Adam lr 1e-3\n", date, sysconf(_SC_NPROCESSORS_ONLN), gemm_kernel_name(),
               train.size());
+  std::printf("ours: %s%s\n", gemm_describe().c_str(),
+              std::getenv("AET_GEMM_KERNEL") ? " (forced with AET_GEMM_KERNEL)" : "");
+  if (const char* core = std::getenv("OPENBLAS_CORETYPE"))
+    std::printf("PyTorch's OpenBLAS forced to core %s (OPENBLAS_CORETYPE)\n", core);
   std::printf("threads: ours aet::set_num_threads(n); PyTorch torch.set_num_threads(n) + OpenBLAS "
               "pinned to n (OPENBLAS_NUM_THREADS before import and openblas_set_num_threads via "
               "ctypes)\n");
