@@ -170,7 +170,8 @@ bench: deps deps-data deps-bench
 	@for b in $(BENCH_BINS); do echo "== $$b"; ./$$b || exit 1; done
 	@if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then \
 	  echo "== $(BUILD)/bench/epoch, both sides forced to AVX2 (our avx2 kernel, OpenBLAS Haswell): an AVX2 laptop's path"; \
-	  AET_GEMM_KERNEL=avx2 OPENBLAS_CORETYPE=Haswell ./$(BUILD)/bench/epoch || exit 1; fi
+	  AET_GEMM_KERNEL=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 \
+	    ./$(BUILD)/bench/epoch || exit 1; fi
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-aarch64

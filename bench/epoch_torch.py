@@ -111,8 +111,24 @@ def epoch():
     return time.perf_counter() - t0, total / batches
 
 
+def openblas_core():
+    try:
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        return blas.openblas_get_corename().decode()
+    except AttributeError:
+        return "?"
+
+
+def cpu_capability():
+    try:
+        return torch.backends.cpu.get_cpu_capability()
+    except AttributeError:
+        return "?"
+
+
 print(f"ready torch {torch.__version__} set_num_threads={torch.get_num_threads()} "
-      f"openblas_threads={blas.openblas_get_num_threads()}", flush=True)
+      f"openblas_threads={blas.openblas_get_num_threads()} openblas_core={openblas_core()} "
+      f"aten_cpu_capability={cpu_capability()}", flush=True)
 for line in sys.stdin:
     cmd = line.strip()
     if cmd == "epoch":
