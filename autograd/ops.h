@@ -23,6 +23,15 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
 // gradient buffer). Same values and gradients as the two ops; Linear/MLP use it for ReLU.
 Tensor linear_relu(const Tensor& x, const Tensor& W, const Tensor& b);
 
+// ---- convolutions on NCHW images (ops_conv.cpp) --------------------------------------
+// x (N,C,H,W), w (K,C,R,S), b (K) or (1,K) or empty -> (N,K,P,Q), P = (H + 2·padding − R)/stride + 1.
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1, int padding = 0);
+// conv2d's input gradient as an op (the decoder's upsampling), weights laid out as PyTorch's:
+// x (N,C_in,H,W), w (C_in,C_out,R,S), b (C_out) -> (N,C_out,H_out,W_out),
+// H_out = (H − 1)·stride − 2·padding + R + output_padding, 0 <= output_padding < stride.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1,
+                        int padding = 0, int output_padding = 0);
+
 // ---- arithmetic (ops_arith.cpp) -------------------------------------------------
 // b has a's shape, or is a row vector (1,H) or (H) broadcast over a's rows (N,H).
 Tensor add(const Tensor& a, const Tensor& b);

@@ -1,0 +1,338 @@
+// conv.cpp — see conv.h.
+#include "autograd/kernels/conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "autograd/gemm.h"
+#include "autograd/kernels/grad_write.h"
+#include "autograd/kernels/pack_buffer.h"
+#include "autograd/thread_pool.h"
+
+namespace aet::kernels {
+
+// ---- scratch: two buffers per thread, grown to the largest chunk seen, then reused -----
+
+namespace {
+struct Scratch {
+  PackBuffer col_buffer, mat_buffer;
+  size_t col_floats = 0, mat_floats = 0;
+  float* col(size_t n) { col_floats = std::max(col_floats, n); return col_buffer.get(n); }
+  float* mat(size_t n) { mat_floats = std::max(mat_floats, n); return mat_buffer.get(n); }
+};
+thread_local Scratch t_scratch;
+}  // namespace
+
+size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats; }
+
+int conv_images_per_chunk(const ConvGeom& g) {
+  const size_t per_image = size_t(std::max(g.C * g.R * g.S, g.K)) * size_t(g.P) * size_t(g.Q);
+  return int(std::clamp<size_t>(kConvScratchFloats / per_image, 1, size_t(g.N)));
+}
+
+// Runs f(lo, hi) over [0, rows) split across the threads, from 2^15 floats of work up
+// (below that, waking the threads costs more than it saves). Each row is written by one
+// thread only, in the same order whatever the split, so the results do not depend on it.
+template <class F>
+static void over_rows(int rows, size_t row_len, F f) {
+  const size_t min_rows = (size_t(1) << 15) / std::max<size_t>(row_len, 1);
+  parallel_chunks(size_t(rows), min_rows, [&](size_t lo, size_t hi) { f(int(lo), int(hi)); }, 1);
+}
+
+// ---- the lowering --------------------------------------------------------------------
+
+// One row of col per (c, r, s): the pixel each output position (g, p, q) reads through
+// filter tap (r, s) of channel c. Rows outside the image are 0 (the padding).
+void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
+  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
+  over_rows(g.C * g.R * g.S, row_len, [&](int lo, int hi) {
+    for (int row = lo; row < hi; ++row) {
+      const int c = row / (g.R * g.S), r = row / g.S % g.R, s = row % g.S;
+      float* out = col + size_t(row) * row_len;
+      for (int i = 0; i < G; ++i) {
+        const float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
+        for (int p = 0; p < g.P; ++p) {
+          float* o = out + size_t(i) * PQ + size_t(p) * g.Q;
+          const int ih = p * g.stride - g.pad + r;
+          if (ih < 0 || ih >= g.H) {
+            std::fill_n(o, g.Q, 0.0f);
+            continue;
+          }
+          const float* line = plane + size_t(ih) * g.W;
+          for (int q = 0; q < g.Q; ++q) {
+            const int iw = q * g.stride - g.pad + s;
+            o[q] = iw >= 0 && iw < g.W ? line[iw] : 0.0f;
+          }
+        }
+      }
+    }
+  });
+}
+
+// The same index map read backwards: every col entry is added to the pixel it was read
+// from. Split over channels, so each pixel is summed by one thread, in (r, s) order.
+void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
+  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
+  over_rows(g.C, size_t(g.R) * g.S * row_len, [&](int lo, int hi) {
+    for (int c = lo; c < hi; ++c)
+      for (int r = 0; r < g.R; ++r)
+        for (int s = 0; s < g.S; ++s) {
+          const float* in = col + (size_t(c * g.R + r) * g.S + s) * row_len;
+          for (int i = 0; i < G; ++i) {
+            float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
+            for (int p = 0; p < g.P; ++p) {
+              const int ih = p * g.stride - g.pad + r;
+              if (ih < 0 || ih >= g.H) continue;
+              const float* from = in + size_t(i) * PQ + size_t(p) * g.Q;
+              float* line = plane + size_t(ih) * g.W;
+              for (int q = 0; q < g.Q; ++q) {
+                const int iw = q * g.stride - g.pad + s;
+                if (iw >= 0 && iw < g.W) line[iw] += from[q];
+              }
+            }
+          }
+        }
+  });
+}
+
+// dst (C, G·L) ← images n0 .. n0+G−1 of src (N, C, L): channels outermost.
+static void to_channel_major(const float* src, int C, size_t L, int n0, int G, float* dst) {
+  over_rows(C, size_t(G) * L, [&](int lo, int hi) {
+    for (int c = lo; c < hi; ++c)
+      for (int i = 0; i < G; ++i)
+        std::memcpy(dst + (size_t(c) * G + i) * L, src + (size_t(n0 + i) * C + c) * L, L * sizeof(float));
+  });
+}
+
+// Images n0 .. n0+G−1 of dst (N, C, L) = (or += when add) src (C, G·L), plus bias[c] if given.
+static void from_channel_major(const float* src, int C, size_t L, int n0, int G, const float* bias,
+                               bool add, float* dst) {
+  over_rows(C, size_t(G) * L, [&](int lo, int hi) {
+    for (int c = lo; c < hi; ++c) {
+      const float b = bias ? bias[c] : 0.0f;
+      for (int i = 0; i < G; ++i) {
+        const float* s = src + (size_t(c) * G + i) * L;
+        float* d = dst + (size_t(n0 + i) * C + c) * L;
+        if (add)
+          for (size_t j = 0; j < L; ++j) d[j] += s[j];
+        else
+          for (size_t j = 0; j < L; ++j) d[j] = s[j] + b;
+      }
+    }
+  });
+}
+
+// db[c] += Σ_n Σ_l t[n, c, l]   (t is (N, C, L)); each channel summed in one fixed order.
+static void add_channel_sums(const float* t, int N, int C, size_t L, float* db) {
+  over_rows(C, size_t(N) * L, [&](int lo, int hi) {
+    for (int c = lo; c < hi; ++c) {
+      float acc = 0.0f;
+      for (int n = 0; n < N; ++n) {
+        const float* row = t + (size_t(n) * C + c) * L;
+        for (size_t j = 0; j < L; ++j) acc += row[j];
+      }
+      db[c] += acc;
+    }
+  });
+}
+
+// ---- conv2d -------------------------------------------------------------------------
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+  Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q});
+  const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
+  const size_t PQ = size_t(g.P) * g.Q;
+  for (int n0 = 0; n0 < g.N; n0 += G) {
+    const int n = std::min(G, g.N - n0);
+    float* col = t_scratch.col(size_t(CRS) * n * PQ);
+    float* ym = t_scratch.mat(size_t(g.K) * n * PQ);
+    im2col(x.data(), g, n0, n, col);
+    gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, ym, false);  // Y_m = w · col
+    from_channel_major(ym, g.K, PQ, n0, n, b.defined() ? b.data() : nullptr, false, y.data());
+  }
+  return y;
+}
+
+void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+  const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
+  const size_t PQ = size_t(g.P) * g.Q;
+  const float* dY = y.grad();
+  if (b.defined() && b.requires_grad()) add_channel_sums(dY, g.N, g.K, PQ, b.grad());
+  bool dw_first = false;
+  float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
+  float* dx = x.requires_grad() ? x.grad() : nullptr;
+  for (int n0 = 0; n0 < g.N; n0 += G) {
+    const int n = std::min(G, g.N - n0);
+    float* dym = t_scratch.mat(size_t(g.K) * n * PQ);
+    float* col = t_scratch.col(size_t(CRS) * n * PQ);
+    to_channel_major(dY, g.K, PQ, n0, n, dym);
+    if (dw) {
+      im2col(x.data(), g, n0, n, col);
+      const bool overwrite = dw_first && n0 == 0;
+      gemm(Layout::NT, g.K, CRS, n * int(PQ), dym, col, dw, !overwrite);  // dw += dY_m · colᵀ
+    }
+    if (dx) {
+      gemm(Layout::TN, CRS, n * int(PQ), g.K, w.data(), dym, col, false);  // dcol = wᵀ · dY_m
+      col2im(col, g, n0, n, dx);
+    }
+  }
+}
+
+// ---- conv_transpose2d: x (N,K,P,Q) -> y (N,C,H,W) -------------------------------------
+
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+  Tensor y = Tensor::empty({g.N, g.C, g.H, g.W});
+  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q;
+  float* out = y.data();
+  for (int n = 0; n < g.N; ++n)  // start from the bias; col2im adds the rest
+    for (int c = 0; c < g.C; ++c)
+      std::fill_n(out + (size_t(n) * g.C + c) * HW, HW, b.defined() ? b.data()[c] : 0.0f);
+  const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
+  for (int n0 = 0; n0 < g.N; n0 += G) {
+    const int n = std::min(G, g.N - n0);
+    float* xm = t_scratch.mat(size_t(g.K) * n * PQ);
+    float* col = t_scratch.col(size_t(CRS) * n * PQ);
+    to_channel_major(x.data(), g.K, PQ, n0, n, xm);
+    gemm(Layout::TN, CRS, n * int(PQ), g.K, w.data(), xm, col, false);  // col = wᵀ · X_m
+    col2im(col, g, n0, n, out);
+  }
+  return y;
+}
+
+void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+  const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
+  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q;
+  const float* dY = y.grad();
+  if (b.defined() && b.requires_grad()) add_channel_sums(dY, g.N, g.C, HW, b.grad());
+  bool dw_first = false;
+  float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
+  float* dx = x.requires_grad() ? x.grad() : nullptr;
+  for (int n0 = 0; n0 < g.N; n0 += G) {
+    const int n = std::min(G, g.N - n0);
+    float* col = t_scratch.col(size_t(CRS) * n * PQ);
+    float* m = t_scratch.mat(size_t(g.K) * n * PQ);
+    im2col(dY, g, n0, n, col);
+    if (dx) {
+      gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, m, false);  // dX_m = w · col
+      from_channel_major(m, g.K, PQ, n0, n, nullptr, true, dx);
+    }
+    if (dw) {
+      to_channel_major(x.data(), g.K, PQ, n0, n, m);
+      const bool overwrite = dw_first && n0 == 0;
+      gemm(Layout::NT, g.K, CRS, n * int(PQ), m, col, dw, !overwrite);  // dw += X_m · colᵀ
+    }
+  }
+}
+
+// ---- the plain twins: the equation in conv.h as loops ---------------------------------
+
+namespace {
+// Flat indices into img (N,C,H,W), w (K,C,R,S) and out (N,K,P,Q).
+struct Index {
+  const ConvGeom& g;
+  size_t img(int n, int c, int h, int w) const { return ((size_t(n) * g.C + c) * g.H + h) * g.W + w; }
+  size_t wt(int k, int c, int r, int s) const { return ((size_t(k) * g.C + c) * g.R + r) * g.S + s; }
+  size_t out(int n, int k, int p, int q) const { return ((size_t(n) * g.K + k) * g.P + p) * g.Q + q; }
+};
+}  // namespace
+
+Tensor conv2d_forward_direct(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+  Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q});
+  const Index at{g};
+  for (int n = 0; n < g.N; ++n)
+    for (int k = 0; k < g.K; ++k)
+      for (int p = 0; p < g.P; ++p)
+        for (int q = 0; q < g.Q; ++q) {
+          double acc = b.defined() ? b.data()[k] : 0.0;
+          for (int c = 0; c < g.C; ++c)
+            for (int r = 0; r < g.R; ++r)
+              for (int s = 0; s < g.S; ++s) {
+                const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                acc += double(x.data()[at.img(n, c, ih, iw)]) * w.data()[at.wt(k, c, r, s)];
+              }
+          y.data()[at.out(n, k, p, q)] = float(acc);
+        }
+  return y;
+}
+
+void conv2d_backward_direct(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+  const Index at{g};
+  const float* dY = y.grad();
+  float* dx = x.requires_grad() ? x.grad() : nullptr;
+  float* dw = w.requires_grad() ? w.grad() : nullptr;
+  float* db = b.defined() && b.requires_grad() ? b.grad() : nullptr;
+  for (int n = 0; n < g.N; ++n)
+    for (int k = 0; k < g.K; ++k)
+      for (int p = 0; p < g.P; ++p)
+        for (int q = 0; q < g.Q; ++q) {
+          const float d = dY[at.out(n, k, p, q)];
+          if (db) db[k] += d;
+          for (int c = 0; c < g.C; ++c)
+            for (int r = 0; r < g.R; ++r)
+              for (int s = 0; s < g.S; ++s) {
+                const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                if (dx) dx[at.img(n, c, ih, iw)] += d * w.data()[at.wt(k, c, r, s)];
+                if (dw) dw[at.wt(k, c, r, s)] += d * x.data()[at.img(n, c, ih, iw)];
+              }
+        }
+}
+
+// The transpose scatters each input pixel x[n,k,p,q] through every filter tap into the
+// output pixels the convolution would have read it from.
+Tensor conv_transpose2d_forward_direct(const Tensor& x, const Tensor& w, const Tensor& b,
+                                       const ConvGeom& g) {
+  const Index at{g};
+  std::vector<double> acc(size_t(g.N) * g.C * g.H * g.W, 0.0);
+  for (int n = 0; n < g.N; ++n)
+    for (int k = 0; k < g.K; ++k)
+      for (int p = 0; p < g.P; ++p)
+        for (int q = 0; q < g.Q; ++q) {
+          const double v = x.data()[at.out(n, k, p, q)];
+          for (int c = 0; c < g.C; ++c)
+            for (int r = 0; r < g.R; ++r)
+              for (int s = 0; s < g.S; ++s) {
+                const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                acc[at.img(n, c, ih, iw)] += v * w.data()[at.wt(k, c, r, s)];
+              }
+        }
+  Tensor y = Tensor::empty({g.N, g.C, g.H, g.W});
+  for (int n = 0; n < g.N; ++n)
+    for (int c = 0; c < g.C; ++c)
+      for (int h = 0; h < g.H; ++h)
+        for (int v = 0; v < g.W; ++v)
+          y.data()[at.img(n, c, h, v)] = float(acc[at.img(n, c, h, v)] + (b.defined() ? b.data()[c] : 0.0));
+  return y;
+}
+
+void conv_transpose2d_backward_direct(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+  const Index at{g};
+  const float* dY = y.grad();
+  float* dx = x.requires_grad() ? x.grad() : nullptr;
+  float* dw = w.requires_grad() ? w.grad() : nullptr;
+  if (b.defined() && b.requires_grad()) {
+    float* db = b.grad();
+    for (int n = 0; n < g.N; ++n)
+      for (int c = 0; c < g.C; ++c)
+        for (int h = 0; h < g.H; ++h)
+          for (int v = 0; v < g.W; ++v) db[c] += dY[at.img(n, c, h, v)];
+  }
+  for (int n = 0; n < g.N; ++n)
+    for (int k = 0; k < g.K; ++k)
+      for (int p = 0; p < g.P; ++p)
+        for (int q = 0; q < g.Q; ++q)
+          for (int c = 0; c < g.C; ++c)
+            for (int r = 0; r < g.R; ++r)
+              for (int s = 0; s < g.S; ++s) {
+                const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                const float d = dY[at.img(n, c, ih, iw)];
+                if (dx) dx[at.out(n, k, p, q)] += d * w.data()[at.wt(k, c, r, s)];
+                if (dw) dw[at.wt(k, c, r, s)] += d * x.data()[at.out(n, k, p, q)];
+              }
+}
+
+}  // namespace aet::kernels

@@ -1,0 +1,68 @@
+// conv.h — the kernels behind conv2d and conv_transpose2d (autograd/ops_conv.cpp).
+//
+// Both ops are described by the geometry of one 2-d convolution, NCHW, no dilation:
+//   image   (N,C,H,W)   filters (K,C,R,S)   output (N,K,P,Q)
+//   out[n,k,p,q] = b[k] + Σ_c Σ_r Σ_s img[n, c, p·stride − pad + r, q·stride − pad + s] · w[k,c,r,s]
+// (pixels outside the image read as 0). conv2d maps image → output. conv_transpose2d is
+// that convolution's input gradient run as a forward pass: it maps an (N,K,P,Q) tensor back
+// to (N,C,H,W) with the same w, which is why PyTorch stores its weight as (C_in, C_out, R, S):
+// here C_in = K and C_out = C.
+//
+// The fast versions lower the convolution to one GEMM per chunk of G images (Caffe's and
+// darknet's im2col, batched):
+//   col (C·R·S, G·P·Q)   col[(c·R + r)·S + s, g·P·Q + p·Q + q] = img[g, c, p·st − pad + r, q·st − pad + s]
+//   conv2d forward       Y_m (K, G·P·Q) = w (K, C·R·S) · col                  then to (G,K,P,Q) + b
+//   conv2d backward      dw += dY_m · colᵀ      dcol = wᵀ · dY_m, then col2im (the adjoint of im2col)
+//   transpose forward    col = wᵀ · X_m,  then col2im into the (G,C,H,W) output + b
+//   transpose backward   col = im2col(dY),  dX_m = w · col,  dw += X_m · colᵀ
+// where X_m, Y_m (K, G·P·Q) are the (G,K,P,Q) tensors with channels outermost, so that all G
+// images go through one large product instead of G small ones. G is the number of images
+// whose col and (K, G·P·Q) matrices fit in kConvScratchFloats each (at least one image): the
+// scratch buffers are bounded whatever the batch, allocated once per thread and reused by
+// every later call. The chunking depends on the shapes only, never on the thread count, and
+// gemm, im2col and col2im give the same bits on any thread count, so the results do too.
+//
+// The *_direct versions are the seven loops of the equation above and of its derivatives
+// (the forwards accumulate in double); tests/test_conv.cpp checks the fast versions against them.
+// The op checks the shapes before calling these; b may be an empty Tensor (no bias).
+#pragma once
+#include <cstddef>
+
+#include "autograd/tensor.h"
+
+namespace aet::kernels {
+
+struct ConvGeom {
+  int N = 0, C = 0, H = 0, W = 0;  // the image side
+  int K = 0, R = 0, S = 0;         // K filters of C×R×S
+  int stride = 1, pad = 0;
+  int P = 0, Q = 0;                // the output side, (H + 2·pad − R)/stride + 1 and the same for W
+};
+
+// Floats in each scratch buffer at most (4 MiB), unless a single image needs more.
+inline constexpr size_t kConvScratchFloats = size_t(1) << 20;
+// Images per chunk for this geometry (1 ≤ G ≤ N).
+int conv_images_per_chunk(const ConvGeom& g);
+// Floats held by this thread's two scratch buffers right now (tests check the bound).
+size_t conv_scratch_floats();
+
+// The lowering, on images n0 .. n0+G−1 of img (N,C,H,W); col is (C·R·S, G·P·Q).
+void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col);
+// img += the adjoint of im2col applied to col (each pixel sums every col entry read from it).
+void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img);
+
+// conv2d: x (N,C,H,W), w (K,C,R,S), b (K) -> y (N,K,P,Q); backward adds into x, w, b grads.
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
+void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+// conv_transpose2d: x (N,K,P,Q), w (K,C,R,S), b (C) -> y (N,C,H,W).
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
+void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+
+// The plain twins.
+Tensor conv2d_forward_direct(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
+void conv2d_backward_direct(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+Tensor conv_transpose2d_forward_direct(const Tensor& x, const Tensor& w, const Tensor& b,
+                                       const ConvGeom& g);
+void conv_transpose2d_backward_direct(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+
+}  // namespace aet::kernels

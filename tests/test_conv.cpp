@@ -1,0 +1,294 @@
+// test_conv.cpp — conv2d and conv_transpose2d: values worked out by hand, the transpose as
+// conv2d's adjoint, central-difference gradient checks on every element, the im2col kernels
+// against the seven-loop twins on awkward sizes and thread counts, the bounded scratch,
+// and every error message.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "autograd/kernels/conv.h"
+#include "autograd/ops.h"
+#include "autograd/thread_pool.h"
+#include "tests/gradcheck.h"
+
+using namespace aet;
+using aet::testing::gradcheck;
+using aet::testing::rand_param;
+using kernels::ConvGeom;
+
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("conv2d: forward by hand") {
+  // The 3x3 image 1..9 under a 2x2 kernel of ones: each output sums a 2x2 window.
+  Tensor x = Tensor::from({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Tensor w = Tensor::full({1, 1, 2, 2}, 1.0f);
+  Tensor b = Tensor::from({1}, {0.5f});
+  CHECK(conv2d(x, w, b).to_vector() == std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f});
+  // Stride 2 with padding 1 reads the windows {pad,pad,pad,1}, {pad,pad,2,3}, {pad,4,pad,7}, {5,6,8,9}.
+  CHECK(conv2d(x, w, Tensor(), 2, 1).to_vector() == std::vector<float>{1, 5, 11, 28});
+  // Two filters (identity tap, minus the top-left tap) over two channels summed.
+  Tensor x2 = Tensor::from({1, 2, 2, 2}, {1, 2, 3, 4, 10, 20, 30, 40});
+  Tensor w2 = Tensor::from({2, 2, 1, 1}, {1, 1, -1, 0});
+  CHECK(conv2d(x2, w2, Tensor()).to_vector() == std::vector<float>{11, 22, 33, 44, -1, -2, -3, -4});
+}
+
+TEST_CASE("conv_transpose2d: forward by hand") {
+  // Stride 2 with a 2x2 kernel of ones copies every input pixel into its own 2x2 block.
+  Tensor x = Tensor::from({1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor w = Tensor::full({1, 1, 2, 2}, 1.0f);
+  CHECK(conv_transpose2d(x, w, Tensor::from({1, 1}, {0.5f}), 2).to_vector() ==
+        std::vector<float>{1.5f, 1.5f, 2.5f, 2.5f, 1.5f, 1.5f, 2.5f, 2.5f,  //
+                           3.5f, 3.5f, 4.5f, 4.5f, 3.5f, 3.5f, 4.5f, 4.5f});
+  // Stride 1: the 2x2 blocks overlap and add up, (2+1)x(2+1) outputs.
+  CHECK(conv_transpose2d(x, w, Tensor()).to_vector() == std::vector<float>{1, 3, 2, 4, 10, 6, 3, 7, 4});
+  // C_in = 1, C_out = 2: the weight's second dimension is the output's channels.
+  Tensor w2 = Tensor::from({1, 2, 1, 1}, {2, -1});
+  CHECK(conv_transpose2d(x, w2, Tensor()).to_vector() == std::vector<float>{2, 4, 6, 8, -1, -2, -3, -4});
+}
+
+static double dot(const Tensor& a, const Tensor& b) {
+  double s = 0.0;
+  for (size_t i = 0; i < a.size(); ++i) s += double(a.data()[i]) * b.data()[i];
+  return s;
+}
+
+TEST_CASE("conv_transpose2d is conv2d's adjoint: <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>") {
+  Rng rng(7);
+  struct Case { int H, W, R, stride, pad, output_padding; };
+  // H = 8 at stride 2 needs output_padding 1 to map back to 8 (7 and 8 both give 4 outputs).
+  for (Case c : {Case{7, 9, 3, 2, 1, 0}, Case{8, 8, 3, 2, 1, 1}, Case{5, 6, 1, 1, 0, 0}, Case{9, 12, 5, 3, 2, 2}}) {
+    CAPTURE(c.H);
+    CAPTURE(c.stride);
+    Tensor x = Tensor::uniform({2, 3, c.H, c.W}, rng, -1, 1);
+    Tensor w = Tensor::uniform({4, 3, c.R, c.R}, rng, -1, 1);
+    Tensor y0 = conv2d(x, w, Tensor(), c.stride, c.pad);
+    Tensor y = Tensor::uniform(y0.shape(), rng, -1, 1);
+    Tensor xt = conv_transpose2d(y, w, Tensor(), c.stride, c.pad, c.output_padding);
+    REQUIRE(xt.shape() == x.shape());
+    CHECK(dot(y0, y) == doctest::Approx(dot(x, xt)).epsilon(1e-5));
+  }
+}
+
+// Every stride, padding, kernel and channel count the issue lists, on odd image sizes.
+// Both ops are linear in each input, so the central difference is exact up to float
+// rounding and the default tolerances of gradcheck.h hold with a wide margin.
+TEST_CASE("conv2d: gradient check, stride 1 and 2, padding 0 and 1, kernels 1, 3, 5") {
+  Rng rng(21);
+  int configs = 0;
+  for (int stride : {1, 2})
+    for (int pad : {0, 1})
+      for (int k : {1, 3, 5})
+        for (int C : {1, 2}) {
+          const int K = C == 1 ? 1 : 3;
+          CAPTURE(stride);
+          CAPTURE(pad);
+          CAPTURE(k);
+          CAPTURE(C);
+          Tensor x = rand_param({2, C, 5, 7}, rng);
+          Tensor w = rand_param({K, C, k, k}, rng);
+          Tensor b = configs % 2 ? rand_param({K}, rng) : rand_param({1, K}, rng);
+          gradcheck("conv2d", [=](Inputs& in) { return conv2d(in[0], in[1], in[2], stride, pad); }, {x, w, b});
+          ++configs;
+        }
+  CHECK(configs == 24);
+  Tensor x = rand_param({1, 2, 3, 3}, rng), w = rand_param({2, 2, 3, 3}, rng);
+  gradcheck("conv2d without bias", [](Inputs& in) { return conv2d(in[0], in[1], Tensor(), 1, 1); }, {x, w});
+}
+
+TEST_CASE("conv_transpose2d: gradient check, stride 1 and 2, padding 0 and 1, kernels 1, 3, 5") {
+  Rng rng(22);
+  int configs = 0;
+  for (int stride : {1, 2})
+    for (int pad : {0, 1})
+      for (int k : {1, 3, 5})
+        for (int C : {1, 2}) {
+          const int K = C == 1 ? 1 : 3, output_padding = stride == 2 ? configs % 2 : 0;
+          CAPTURE(stride);
+          CAPTURE(pad);
+          CAPTURE(k);
+          CAPTURE(C);
+          CAPTURE(output_padding);
+          Tensor x = rand_param({2, C, 3, 5}, rng);
+          Tensor w = rand_param({C, K, k, k}, rng);
+          Tensor b = rand_param({K}, rng);
+          gradcheck("conv_transpose2d",
+                    [=](Inputs& in) { return conv_transpose2d(in[0], in[1], in[2], stride, pad, output_padding); },
+                    {x, w, b});
+          ++configs;
+        }
+  CHECK(configs == 24);
+}
+
+// ---- the im2col kernels against the seven loops -----------------------------------------
+
+static ConvGeom geometry(int N, int C, int H, int W, int K, int R, int S, int stride, int pad) {
+  return ConvGeom{N, C, H, W, K, R, S, stride, pad, (H + 2 * pad - R) / stride + 1, (W + 2 * pad - S) / stride + 1};
+}
+
+struct Result {
+  std::vector<float> y, dx, dw, db;
+};
+
+// Forward and backward of one op (conv2d, or with transpose its adjoint) through the fast
+// kernels or the direct twins, with a fixed random output gradient.
+static Result run(const ConvGeom& g, bool transpose, bool fast, uint64_t seed) {
+  Rng rng(seed);
+  const Shape image{g.N, g.C, g.H, g.W}, out{g.N, g.K, g.P, g.Q};
+  Tensor x = Tensor::uniform(transpose ? out : image, rng, -1, 1, true);
+  Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
+  Tensor b = Tensor::uniform({transpose ? g.C : g.K}, rng, -1, 1, true);
+  Tensor y = transpose ? (fast ? kernels::conv_transpose2d_forward(x, w, b, g)
+                               : kernels::conv_transpose2d_forward_direct(x, w, b, g))
+                       : (fast ? kernels::conv2d_forward(x, w, b, g) : kernels::conv2d_forward_direct(x, w, b, g));
+  Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
+  std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
+  if (transpose)
+    (fast ? kernels::conv_transpose2d_backward : kernels::conv_transpose2d_backward_direct)(x, w, b, y, g);
+  else
+    (fast ? kernels::conv2d_backward : kernels::conv2d_backward_direct)(x, w, b, y, g);
+  auto grad = [](Tensor& t) { return std::vector<float>(t.grad(), t.grad() + t.size()); };
+  return {y.to_vector(), grad(x), grad(w), grad(b)};
+}
+
+// Each value is a sum of a few hundred products of numbers in [-1, 1]: float sums in any
+// order stay within ~1e-5 of the double ones.
+static void check_close(const char* what, const std::vector<float>& a, const std::vector<float>& b) {
+  REQUIRE(a.size() == b.size());
+  int bad = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::fabs(a[i] - b[i]) > 1e-4f * (1.0f + std::fabs(b[i]))) {
+      if (bad++ < 3) FAIL_CHECK(what << "[" << i << "]: fast " << a[i] << " vs direct " << b[i]);
+    }
+  CHECK_MESSAGE(bad == 0, what << ": " << bad << " mismatches");
+}
+
+// Awkward sizes: one image, odd and non-square images and kernels, 7 filters, stride 3, and
+// one case large enough (9 images of 16x32x32, 3x3) to run in two chunks and on two threads.
+static const ConvGeom kAwkward[] = {
+    geometry(1, 1, 1, 1, 1, 1, 1, 1, 0),  geometry(3, 3, 9, 11, 7, 3, 5, 1, 1),
+    geometry(2, 5, 13, 7, 7, 5, 3, 2, 1), geometry(1, 3, 17, 9, 33, 3, 3, 3, 2),
+    geometry(9, 16, 32, 32, 8, 3, 3, 1, 1),
+};
+
+TEST_CASE("conv kernels: im2col + gemm equal the direct loops on awkward sizes, 1 and 2 threads") {
+  const int saved = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (bool transpose : {false, true})
+      for (const ConvGeom& g : kAwkward) {
+        CAPTURE(threads);
+        CAPTURE(transpose);
+        CAPTURE(g.N);
+        CAPTURE(g.C);
+        CAPTURE(g.H);
+        CAPTURE(g.K);
+        const Result fast = run(g, transpose, true, 99), direct = run(g, transpose, false, 99);
+        check_close("y", fast.y, direct.y);
+        check_close("dx", fast.dx, direct.dx);
+        check_close("dw", fast.dw, direct.dw);
+        check_close("db", fast.db, direct.db);
+      }
+  }
+  set_num_threads(saved);
+}
+
+TEST_CASE("conv kernels: the results are bit-identical on 1 and 2 threads") {
+  const int saved = num_threads();
+  const ConvGeom& g = kAwkward[4];  // two chunks, every kernel above its threading threshold
+  REQUIRE(kernels::conv_images_per_chunk(g) < g.N);
+  for (bool transpose : {false, true}) {
+    CAPTURE(transpose);
+    set_num_threads(1);
+    const Result one = run(g, transpose, true, 5);
+    set_num_threads(2);
+    const Result two = run(g, transpose, true, 5);
+    CHECK(one.y == two.y);
+    CHECK(one.dx == two.dx);
+    CHECK(one.dw == two.dw);
+    CHECK(one.db == two.db);
+  }
+  set_num_threads(saved);
+}
+
+TEST_CASE("conv kernels: the scratch buffers stay bounded and are reused") {
+  // The encoder's first two layers on a 128-image batch: the whole batch's columns would be
+  // 128·288·49 = 1.8M floats for the second layer; chunks of G images keep each buffer under
+  // kConvScratchFloats.
+  Rng rng(3);
+  Tensor x = Tensor::uniform({128, 1, 28, 28}, rng, 0, 1);
+  Tensor w1 = Tensor::uniform({32, 1, 3, 3}, rng, -1, 1, true), b1 = Tensor::zeros({32}, true);
+  Tensor w2 = Tensor::uniform({64, 32, 3, 3}, rng, -1, 1, true), b2 = Tensor::zeros({64}, true);
+  auto step = [&] {
+    Tensor h = conv2d(conv2d(x, w1, b1, 2, 1), w2, b2, 2, 1);
+    Tensor loss = sum(h);
+    backward(loss);
+  };
+  step();
+  const size_t after_first = kernels::conv_scratch_floats();
+  CHECK(after_first <= 2 * kernels::kConvScratchFloats);
+  step();
+  CHECK(kernels::conv_scratch_floats() == after_first);
+}
+
+// ---- every error a user can reach ---------------------------------------------------------
+
+TEST_CASE("conv2d: shape, stride and padding errors name the op and the shapes") {
+  Tensor x = Tensor::zeros({128, 1, 28, 28});
+  CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({32, 3, 3, 3}), Tensor()),
+                       "conv2d: input (128,1,28,28) has 1 channel, weight (32,3,3,3) expects 3",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(Tensor::zeros({2, 3, 5, 5}), Tensor::zeros({4, 1, 3, 3}), Tensor()),
+                       "conv2d: input (2,3,5,5) has 3 channels, weight (4,1,3,3) expects 1", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(Tensor::zeros({128, 784}), Tensor::zeros({32, 1, 3, 3}), Tensor()),
+                       "conv2d: input must be 4-d (N,C,H,W), got (128,784)", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({32, 9}), Tensor()),
+                       "conv2d: weight must be 4-d (K,C,R,S), got (32,9)", std::invalid_argument);
+  const Tensor w = Tensor::zeros({32, 1, 3, 3});
+  CHECK_THROWS_WITH_AS(conv2d(x, w, Tensor::zeros({31})),
+                       "conv2d: bias has shape (31), expected (32) or (1,32) to match weight (32,1,3,3)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(x, w, Tensor::zeros({32, 1})),
+                       "conv2d: bias has shape (32,1), expected (32) or (1,32) to match weight (32,1,3,3)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(x, w, Tensor(), 0), "conv2d: stride must be >= 1, got 0", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(x, w, Tensor(), 1, -1), "conv2d: padding must be >= 0, got -1", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv2d(Tensor::zeros({1, 1, 2, 5}), w, Tensor()),
+                       "conv2d: input (1,1,2,5) is 2x5 with padding 0, smaller than the 3x3 kernel of weight (32,1,3,3)",
+                       std::invalid_argument);
+  CHECK_NOTHROW(conv2d(Tensor::zeros({1, 1, 2, 5}), w, Tensor(), 1, 1));  // padded to 4x7
+}
+
+TEST_CASE("conv_transpose2d: shape, stride and padding errors name the op and the shapes") {
+  Tensor x = Tensor::zeros({8, 64, 7, 7});
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, Tensor::zeros({32, 64, 3, 3}), Tensor()),
+                       "conv_transpose2d: input (8,64,7,7) has 64 channels, weight (32,64,3,3) expects 32 "
+                       "(its first dimension, C_in)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(Tensor::zeros({8, 3136}), Tensor::zeros({64, 32, 3, 3}), Tensor()),
+                       "conv_transpose2d: input must be 4-d (N,C_in,H,W), got (8,3136)", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, Tensor::zeros({64, 32, 9}), Tensor()),
+                       "conv_transpose2d: weight must be 4-d (C_in,C_out,R,S), got (64,32,9)",
+                       std::invalid_argument);
+  const Tensor w = Tensor::zeros({64, 32, 3, 3});
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, w, Tensor::zeros({64})),
+                       "conv_transpose2d: bias has shape (64), expected (32) or (1,32) to match weight (64,32,3,3)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, w, Tensor(), 0), "conv_transpose2d: stride must be >= 1, got 0",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, w, Tensor(), 2, -1), "conv_transpose2d: padding must be >= 0, got -1",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, w, Tensor(), 2, 1, 2),
+                       "conv_transpose2d: output_padding must be >= 0 and smaller than the stride 2, got 2",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, w, Tensor(), 1, 0, -1),
+                       "conv_transpose2d: output_padding must be >= 0 and smaller than the stride 1, got -1",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(Tensor::zeros({1, 64, 1, 1}), w, Tensor(), 1, 2),
+                       "conv_transpose2d: input (1,64,1,1) with stride 1, padding 2 and a 3x3 kernel gives an "
+                       "empty -1x-1 output; lower the padding",
+                       std::invalid_argument);
+  CHECK(conv_transpose2d(x, w, Tensor(), 2, 1, 1).shape() == Shape{8, 32, 14, 14});  // the decoder's upsampling
+}
