@@ -10,6 +10,11 @@
 //   Uniform, PyTorch's nn.Linear default:             W, b ~ U(±1/√fan_in)
 // MLP picks He or Xavier by the activation (Init::Auto) unless told otherwise. The
 // VAE recipes use Uniform so that their figures compare with PyTorch's example.
+//
+// Conv2d and ConvTranspose2d hold their weights as PyTorch does, (out, in, k, k) and
+// (in, out, k, k), and initialise them as PyTorch does (kaiming_uniform with a = √5, which
+// is W, b ~ U(±1/√fan_in)) so that conv recipes compare with PyTorch's too:
+//   Conv2d c1(1, 32, 3, rng, /*stride=*/2, /*padding=*/1);   // x (N,1,28,28) -> (N,32,14,14)
 #pragma once
 #include <string>
 #include <vector>
@@ -44,6 +49,45 @@ class Linear : public Module {
 
   Tensor W;  // (in, out)
   Tensor b;  // (1, out), or empty without bias
+};
+
+// y = conv2d(x, W, b, stride, padding)    x (N,in,H,W) -> (N,out,P,Q)
+//   P = (H + 2·padding − k)/stride + 1;  W (out,in,k,k), b (out); fan_in = in·k·k.
+class Conv2d : public Module {
+ public:
+  Conv2d() = default;
+  Conv2d(int in, int out, int kernel, Rng& rng, int stride = 1, int padding = 0, bool bias = true);
+  Tensor operator()(const Tensor& x) const;  // checks the input's shape and channels
+  Tensor operator()(const Tensor& x, Activation activation) const;
+  ParamList parameters() const override;
+  std::string describe() const;  // "Conv2d(1→32, 3x3, stride 2, padding 1)"
+  int in_channels() const { return W.dim(1); }
+  int out_channels() const { return W.dim(0); }
+
+  Tensor W;  // (out, in, k, k)
+  Tensor b;  // (out), or empty without bias
+  int stride = 1, padding = 0;
+};
+
+// y = conv_transpose2d(x, W, b, stride, padding, output_padding)   x (N,in,H,W) -> (N,out,H',W')
+//   H' = (H − 1)·stride − 2·padding + k + output_padding;  W (in,out,k,k), b (out).
+// fan_in = out·k·k: PyTorch computes it from the weight's dimension 1, which for a
+// transposed convolution is the number of output channels.
+class ConvTranspose2d : public Module {
+ public:
+  ConvTranspose2d() = default;
+  ConvTranspose2d(int in, int out, int kernel, Rng& rng, int stride = 1, int padding = 0,
+                  int output_padding = 0, bool bias = true);
+  Tensor operator()(const Tensor& x) const;
+  Tensor operator()(const Tensor& x, Activation activation) const;
+  ParamList parameters() const override;
+  std::string describe() const;  // "ConvTranspose2d(64→32, 3x3, stride 2, padding 1, output_padding 1)"
+  int in_channels() const { return W.dim(0); }
+  int out_channels() const { return W.dim(1); }
+
+  Tensor W;  // (in, out, k, k)
+  Tensor b;  // (out), or empty without bias
+  int stride = 1, padding = 0, output_padding = 0;
 };
 
 class MLP : public Module {

@@ -1,17 +1,24 @@
 // test_conv.cpp — conv2d and conv_transpose2d: values worked out by hand, the transpose as
 // conv2d's adjoint, central-difference gradient checks on every element, the im2col kernels
 // against the seven-loop twins on awkward sizes and thread counts, the bounded scratch,
-// and every error message.
+// every error message, the Conv2d / ConvTranspose2d layers and the conv autoencoder.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autograd/kernels/conv.h"
 #include "autograd/ops.h"
 #include "autograd/thread_pool.h"
+#include "datasets/loader.h"
+#include "datasets/synthetic.h"
+#include "models/conv_autoencoder.h"
+#include "nn/layers.h"
+#include "nn/optim.h"
 #include "tests/gradcheck.h"
 
 using namespace aet;
@@ -291,4 +298,117 @@ TEST_CASE("conv_transpose2d: shape, stride and padding errors name the op and th
                        "empty -1x-1 output; lower the padding",
                        std::invalid_argument);
   CHECK(conv_transpose2d(x, w, Tensor(), 2, 1, 1).shape() == Shape{8, 32, 14, 14});  // the decoder's upsampling
+}
+
+// ---- the layers ------------------------------------------------------------------------
+
+// max |v| and the mean of a tensor's values
+static std::pair<float, double> extent(const Tensor& t) {
+  float m = 0.0f;
+  double s = 0.0;
+  for (float v : t.values()) m = std::max(m, std::fabs(v)), s += v;
+  return {m, s / double(t.size())};
+}
+
+TEST_CASE("Conv2d: shapes, parameter names, PyTorch's U(±1/√(in·k·k)) init, input error naming the layer") {
+  Rng rng(1);
+  Conv2d c(32, 64, 3, rng, 2, 1);
+  CHECK(c.describe() == "Conv2d(32→64, 3x3, stride 2, padding 1)");
+  const ParamList p = c.parameters();
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].name == "weight");
+  CHECK(p[0].tensor.shape() == Shape{64, 32, 3, 3});
+  CHECK(p[1].name == "bias");
+  CHECK(p[1].tensor.shape() == Shape{64});
+  const float bound = 1.0f / std::sqrt(288.0f);  // fan_in = 32·3·3
+  for (const Tensor& t : {c.W, c.b}) {
+    const auto [m, mean] = extent(t);
+    CHECK(m <= bound);
+    CHECK(m > 0.9f * bound);  // 18432 and 64 uniform draws reach near the edge
+    CHECK(std::fabs(mean) < 0.1 * bound);
+  }
+  CHECK(c(Tensor::zeros({5, 32, 14, 14})).shape() == Shape{5, 64, 7, 7});
+  CHECK(Conv2d(1, 4, 5, rng, 1, 0, false).parameters().size() == 1);
+
+  Conv2d first(1, 32, 3, rng, 2);
+  CHECK_THROWS_WITH_AS(first(Tensor::zeros({128, 784})),
+                       "Conv2d(1→32, 3x3, stride 2): input has shape (128,784), expected (N,1,H,W); reshape a "
+                       "batch of flat rows to (N,C,H,W) first",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(first(Tensor::zeros({128, 3, 28, 28})),
+                       "Conv2d(1→32, 3x3, stride 2): input has shape (128,3,28,28), expected (N,1,H,W)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Conv2d(1, 32, 0, rng),
+                       "Conv2d: channels, kernel and stride must be >= 1 and padding >= 0, got in=1 out=32 kernel=0 "
+                       "stride=1 padding=0",
+                       std::invalid_argument);
+}
+
+TEST_CASE("ConvTranspose2d: shapes, names, fan_in from the weight's dimension 1 (out·k·k), errors") {
+  Rng rng(2);
+  ConvTranspose2d d(64, 32, 3, rng, 2, 1, 1);
+  CHECK(d.describe() == "ConvTranspose2d(64→32, 3x3, stride 2, padding 1, output_padding 1)");
+  const ParamList p = d.parameters();
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].name == "weight");
+  CHECK(p[0].tensor.shape() == Shape{64, 32, 3, 3});
+  CHECK(p[1].name == "bias");
+  CHECK(p[1].tensor.shape() == Shape{32});
+  // PyTorch's fan_in is W.size(1)·k·k = 32·9 = 288, not in·k·k = 576: the draws must
+  // reach past 1/√576 = 0.042 towards 1/√288 = 0.059.
+  const float bound = 1.0f / std::sqrt(288.0f);
+  for (const Tensor& t : {d.W, d.b}) {
+    const auto [m, mean] = extent(t);
+    CHECK(m <= bound);
+    CHECK(m > 0.9f * bound);
+    CHECK(std::fabs(mean) < 0.15 * bound);
+  }
+  CHECK(d(Tensor::zeros({2, 64, 7, 7})).shape() == Shape{2, 32, 14, 14});
+  CHECK_THROWS_WITH_AS(d(Tensor::zeros({2, 32, 7, 7})),
+                       "ConvTranspose2d(64→32, 3x3, stride 2, padding 1, output_padding 1): input has shape "
+                       "(2,32,7,7), expected (N,64,H,W)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ConvTranspose2d(64, 32, 3, rng, 2, 1, 2),
+                       "ConvTranspose2d: output_padding must be >= 0 and smaller than the stride 2, got 2",
+                       std::invalid_argument);
+}
+
+// ---- the model ---------------------------------------------------------------------------
+
+TEST_CASE("the conv autoencoder learns tiny images: trained on BCE, its test MSE falls by at least 3x") {
+  Rng rng(2);
+  // 8x8 images (the smallest make_tiny_images draws: 8 → 4 → 2 in the encoder) keep this
+  // under about a second; the run reaches a 4.7x fall.
+  Dataset train = make_tiny_images(1024, 8, rng), test = make_tiny_images(256, 8, rng);
+  ConvAutoencoder ae(8, 8, rng);
+  Adam adam(ae.parameters(), {.lr = 3e-3f});
+  auto test_mse = [&] {
+    NoGrad no_grad;
+    return ae.mse(test.images).item();
+  };
+  const float before = test_mse();
+  BatchLoader loader(train, 64, true, rng);
+  Batch b;
+  for (int epoch = 0; epoch < 4; ++epoch) {
+    loader.start_epoch();
+    while (loader.next(b)) {
+      adam.zero_grad();
+      Tensor loss = ae.loss(b.x);
+      backward(loss);
+      adam.step();
+    }
+  }
+  const float after = test_mse();
+  MESSAGE("conv AE test MSE " << before << " -> " << after);
+  CHECK(after < before / 3.0f);
+  CHECK(ae.parameters().size() == 14);
+  CHECK(ae.parameters()[0].name == "encoder.conv1.weight");
+  CHECK_THROWS_WITH_AS(ae.loss(Tensor::zeros({2, 100})),
+                       "ConvAutoencoder: input has shape (2,100), but the model was built for (N,64) rows of "
+                       "8x8 images",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ConvAutoencoder(30, 8, rng),
+                       "ConvAutoencoder: the image side must be a positive multiple of 4 (two stride-2 layers "
+                       "halve it twice), got 30",
+                       std::invalid_argument);
 }

@@ -42,6 +42,15 @@ static void over_rows(int rows, size_t row_len, F f) {
 
 // ---- the lowering --------------------------------------------------------------------
 
+// The output columns q whose filter tap s reads inside the image, lo <= q < hi: the column
+// iw = q·stride − pad + s must lie in [0, W). Outside them im2col writes the padding's 0, so
+// the loops over q need no test per pixel (which kept them from vectorising).
+static void inside_columns(const ConvGeom& g, int s, int* lo, int* hi) {
+  const int off = s - g.pad;  // iw = q·stride + off
+  *hi = off >= g.W ? 0 : std::min(g.Q, (g.W - off + g.stride - 1) / g.stride);
+  *lo = std::min(*hi, off >= 0 ? 0 : (-off + g.stride - 1) / g.stride);
+}
+
 // One row of col per (c, r, s): the pixel each output position (g, p, q) reads through
 // filter tap (r, s) of channel c. Rows outside the image are 0 (the padding).
 void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
@@ -50,6 +59,9 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
     for (int row = lo; row < hi; ++row) {
       const int c = row / (g.R * g.S), r = row / g.S % g.R, s = row % g.S;
       float* out = col + size_t(row) * row_len;
+      const int off = s - g.pad;  // the image column is q·stride + off
+      int q_lo, q_hi;
+      inside_columns(g, s, &q_lo, &q_hi);
       for (int i = 0; i < G; ++i) {
         const float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
         for (int p = 0; p < g.P; ++p) {
@@ -60,10 +72,9 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
             continue;
           }
           const float* line = plane + size_t(ih) * g.W;
-          for (int q = 0; q < g.Q; ++q) {
-            const int iw = q * g.stride - g.pad + s;
-            o[q] = iw >= 0 && iw < g.W ? line[iw] : 0.0f;
-          }
+          std::fill(o, o + q_lo, 0.0f);
+          for (int q = q_lo; q < q_hi; ++q) o[q] = line[q * g.stride + off];
+          std::fill(o + q_hi, o + g.Q, 0.0f);
         }
       }
     }
@@ -79,6 +90,9 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
       for (int r = 0; r < g.R; ++r)
         for (int s = 0; s < g.S; ++s) {
           const float* in = col + (size_t(c * g.R + r) * g.S + s) * row_len;
+          const int off = s - g.pad;
+          int q_lo, q_hi;
+          inside_columns(g, s, &q_lo, &q_hi);
           for (int i = 0; i < G; ++i) {
             float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
             for (int p = 0; p < g.P; ++p) {
@@ -86,10 +100,7 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
               if (ih < 0 || ih >= g.H) continue;
               const float* from = in + size_t(i) * PQ + size_t(p) * g.Q;
               float* line = plane + size_t(ih) * g.W;
-              for (int q = 0; q < g.Q; ++q) {
-                const int iw = q * g.stride - g.pad + s;
-                if (iw >= 0 && iw < g.W) line[iw] += from[q];
-              }
+              for (int q = q_lo; q < q_hi; ++q) line[q * g.stride + off] += from[q];
             }
           }
         }
