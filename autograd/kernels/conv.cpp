@@ -51,17 +51,18 @@ static void inside_columns(const ConvGeom& g, int s, int* lo, int* hi) {
   *lo = std::min(*hi, off >= 0 ? 0 : (-off + g.stride - 1) / g.stride);
 }
 
-// One row of col per (c, r, s): the pixel each output position (g, p, q) reads through
-// filter tap (r, s) of channel c. Rows outside the image are 0 (the padding).
+// One row of col per (c, r, s): the pixel each output position (i, p, q) reads through
+// filter tap (r, s) of channel c; 0 where that falls in the padding. Split by rows, each
+// written front to back.
 void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
   over_rows(g.C * g.R * g.S, row_len, [&](int lo, int hi) {
     for (int row = lo; row < hi; ++row) {
       const int c = row / (g.R * g.S), r = row / g.S % g.R, s = row % g.S;
-      float* out = col + size_t(row) * row_len;
       const int off = s - g.pad;  // the image column is q·stride + off
       int q_lo, q_hi;
       inside_columns(g, s, &q_lo, &q_hi);
+      float* out = col + size_t(row) * row_len;
       for (int i = 0; i < G; ++i) {
         const float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
         for (int p = 0; p < g.P; ++p) {
@@ -82,28 +83,30 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
 }
 
 // The same index map read backwards: every col entry is added to the pixel it was read
-// from. Split over channels, so each pixel is summed by one thread, in (r, s) order.
+// from. Split by (channel, image) plane, so each pixel is summed by one thread, in (r, s)
+// order, whatever the thread count; each task adds all R·S taps into its plane (H·W floats,
+// in L1) instead of sweeping all G planes once per tap.
 void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
-  over_rows(g.C, size_t(g.R) * g.S * row_len, [&](int lo, int hi) {
-    for (int c = lo; c < hi; ++c)
+  over_rows(g.C * G, size_t(g.R) * g.S * PQ, [&](int lo, int hi) {
+    for (int t = lo; t < hi; ++t) {
+      const int c = t / G, i = t % G;
+      float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
       for (int r = 0; r < g.R; ++r)
         for (int s = 0; s < g.S; ++s) {
-          const float* in = col + (size_t(c * g.R + r) * g.S + s) * row_len;
           const int off = s - g.pad;
           int q_lo, q_hi;
           inside_columns(g, s, &q_lo, &q_hi);
-          for (int i = 0; i < G; ++i) {
-            float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
-            for (int p = 0; p < g.P; ++p) {
-              const int ih = p * g.stride - g.pad + r;
-              if (ih < 0 || ih >= g.H) continue;
-              const float* from = in + size_t(i) * PQ + size_t(p) * g.Q;
-              float* line = plane + size_t(ih) * g.W;
-              for (int q = q_lo; q < q_hi; ++q) line[q * g.stride + off] += from[q];
-            }
+          const float* in = col + (size_t(c * g.R + r) * g.S + s) * row_len + size_t(i) * PQ;
+          for (int p = 0; p < g.P; ++p) {
+            const int ih = p * g.stride - g.pad + r;
+            if (ih < 0 || ih >= g.H) continue;
+            const float* from = in + size_t(p) * g.Q;
+            float* line = plane + size_t(ih) * g.W;
+            for (int q = q_lo; q < q_hi; ++q) line[q * g.stride + off] += from[q];
           }
         }
+    }
   });
 }
 
