@@ -351,3 +351,132 @@ TEST_CASE("fetch_dataset: HTTP errors and a closed port name the URL; the next m
                  "/images.gz: could not connect to the server (curl exit 7") != std::string::npos);
   CHECK(empty.entries().empty());
 }
+
+// ---- where the data come from (datasets/data_source.h) and `make data` ----------
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "datasets/data_source.h"
+
+namespace {
+
+// A copy of Debian's file if the package is installed, else bytes of the same length.
+std::string fake_or_debian(const std::string& name, size_t n) {
+  const fs::path p = fs::path(kFashionMnistDefaultDir) / name;
+  return fs::exists(p) ? read_all(p) : pseudo_random_bytes(n, 11);
+}
+
+// Runs a command line with stdout and stderr captured.
+std::pair<int, std::string> run_command(const std::string& cmd) {
+  TempDir tmp;
+  const int status = std::system((cmd + " > " + tmp.file("log") + " 2>&1").c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(tmp.path / "log")};
+}
+
+fs::path get_data_bin() {
+  const char* env = std::getenv("AET_TUTORIAL_BIN_DIR");
+  return (env && *env ? fs::path(env).parent_path() : fs::path("build")) / "get-data";
+}
+
+// Started directly, or through AET_TUTORIAL_LAUNCHER (qemu-aarch64 for the ARM64 suite).
+std::string launch(const fs::path& bin) {
+  const char* env = std::getenv("AET_TUTORIAL_LAUNCHER");
+  return env && *env ? std::string(env) + " " + bin.string() : bin.string();
+}
+
+}  // namespace
+
+TEST_CASE("locate_data: --data, then AET_DATA, then Debian's folder (Fashion-MNIST only), then the cache") {
+  Offline offline;
+  TempDir system, cache;
+  ScopedEnv xdg("XDG_CACHE_HOME", cache.path.c_str());
+  {
+    ScopedEnv data("AET_DATA", "/from/env");
+    CHECK(locate_data({.dataset = "mnist", .dir = "/given"}).dir == "/given");
+    CHECK(locate_data({.dataset = "mnist", .dir = "/given"}).origin == "--data");
+    CHECK(locate_data({.dataset = "fashion-mnist"}).dir == "/from/env");
+  }
+  ScopedEnv no_data("AET_DATA", nullptr);
+  const DataLocation deb = locate_data({.dataset = "fashion-mnist", .system_dir = system.path.string()});
+  CHECK(deb.dir == system.path.string());
+  CHECK(deb.origin == "Debian package");
+  // MNIST never comes from the Fashion-MNIST package; not downloading, it says how to get it.
+  CHECK_THROWS_WITH_AS(locate_data({.dataset = "mnist", .system_dir = system.path.string(), .download = false}),
+                       has("MNIST is not in " + (cache.path / "aet" / "mnist").string() +
+                           " yet; run `make data DATASET=mnist` to download it"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(locate_data({.dataset = "cifar", .dir = "/given"}), has("unknown dataset 'cifar'"),
+                       std::invalid_argument);
+}
+
+TEST_CASE("locate_data: with nothing installed it says what it downloads, and refuses files with the wrong MD5") {
+  Offline offline;
+  LoopbackServer server;
+  TempDir cache;
+  ScopedEnv xdg("XDG_CACHE_HOME", cache.path.c_str()), no_data("AET_DATA", nullptr),
+      url("AET_DATA_URL", server.url().c_str());
+  // Debian's train images (re-gzipped, so not the MD5 Fashion-MNIST's README publishes).
+  const std::string served = fake_or_debian("train-images-idx3-ubyte.gz", 26421856);
+  server.serve("/train-images-idx3-ubyte.gz", {served});
+  std::vector<std::string> log;
+  const std::string msg = error_of([&] {
+    locate_data({.dataset = "fashion-mnist", .system_dir = (cache.path / "no-debian").string()},
+                [&](const std::string& s) { log.push_back(s); });
+  });
+  const std::string dir = (cache.path / "aet" / "fashion-mnist").string();
+  REQUIRE(log.size() >= 2);
+  CHECK(log[0] == "Fashion-MNIST was not found in " + (cache.path / "no-debian").string() +
+                      " (Debian's dataset-fashion-mnist package) and neither --data nor AET_DATA is set: downloading "
+                      "its 4 files (30 MB, once) from " + server.url() + " into " + dir);
+  CHECK(log[1] == "downloading " + server.url() + "train-images-idx3-ubyte.gz");
+  CHECK(msg.find("Fashion-MNIST: could not download train-images-idx3-ubyte.gz into " + dir) != std::string::npos);
+  CHECK(msg.find("its MD5 is " + md5_hex(served) +
+                 " but Fashion-MNIST's README publishes 8d4fb7e6c68d591d4c3dfef9ec88bf0d for "
+                 "train-images-idx3-ubyte.gz; the download was discarded") != std::string::npos);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
+  CHECK(left.empty());  // no .part, no half-checked file
+}
+
+TEST_CASE("load_named_dataset: MNIST has digit class names and its own advice when missing") {
+  TempDir tmp;
+  ScopedEnv xdg("XDG_CACHE_HOME", tmp.path.c_str());
+  CHECK(mnist_class_names().size() == 10);
+  CHECK(mnist_class_names()[3] == "3");
+  CHECK_THROWS_WITH_AS(load_named_dataset("mnist", tmp.file("none"), Split::Train),
+                       has("MNIST: directory " + tmp.file("none") + " does not exist. Run `make data DATASET=mnist`"),
+                       std::runtime_error);
+}
+
+TEST_CASE("make data's program: downloads into --dir, reports a bad download and exits 1") {
+  const fs::path bin = get_data_bin();
+  REQUIRE_MESSAGE(fs::exists(bin), bin.string() << " is not built (make test builds it)");
+  Offline offline;
+  LoopbackServer server;
+  TempDir dir;
+  ScopedEnv url("AET_DATA_URL", server.url().c_str());
+  const std::string bad = pseudo_random_bytes(2000, 5);
+  server.serve("/train-images-idx3-ubyte.gz", {bad});
+  auto [code, out] = run_command(launch(bin) + " --dataset mnist --dir " + dir.path.string());
+  CHECK(code == 1);
+  CHECK_MESSAGE(out.find("error: MNIST: could not download train-images-idx3-ubyte.gz into " + dir.path.string()) !=
+                    std::string::npos,
+                out);
+  CHECK_MESSAGE(out.find("its MD5 is " + md5_hex(bad) +
+                         " but torchvision's MNIST.resources publishes f68b3c2dcbeaaa9fbdd348bbdeb94873") !=
+                    std::string::npos,
+                out);
+  CHECK(dir.entries().empty());
+  std::tie(code, out) = run_command(launch(bin) + " --dataset cifar");
+  CHECK(code != 0);
+  CHECK(out.find("--dataset") != std::string::npos);
+  if (fs::is_directory(kFashionMnistDefaultDir)) {
+    ScopedEnv no_data("AET_DATA", nullptr);
+    std::tie(code, out) = run_command(launch(bin));
+    CHECK(code == 0);
+    CHECK_MESSAGE(out.find(std::string("Fashion-MNIST is in ") + kFashionMnistDefaultDir + " (Debian package)") !=
+                      std::string::npos,
+                  out);
+  }
+}
