@@ -156,6 +156,31 @@ TEST_CASE("parse_curl_report: the status line curl writes, and malformed ones") 
     CHECK_MESSAGE(!parse_curl_report(bad), "'" << bad << "'");
 }
 
+TEST_CASE("parse_curl_report: random damage to a report never crashes and never yields an out-of-range value") {
+  // A small in-suite fuzz: byte flips, insertions and cuts of a valid report.
+  uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  const std::string good = "curl: (18) transfer closed\naet-curl 206 123456\n";
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = good;
+    for (int k = 0, edits = 1 + next() % 4; k < edits; ++k) {
+      const size_t at = next() % (s.size() + 1);
+      switch (next() % 3) {
+        case 0: if (at < s.size()) s[at] = static_cast<char>(next() >> 24); break;
+        case 1: s.insert(at, 1, static_cast<char>(next() >> 24)); break;
+        default: s.resize(at); break;
+      }
+    }
+    if (const auto r = parse_curl_report(s)) {
+      ++parsed;
+      CHECK((r->http_status >= 0 && r->http_status <= 999));
+      CHECK((r->bytes >= 0 && r->bytes <= (int64_t{1} << 40)));
+    }
+  }
+  CHECK(parsed > 0);  // some damage leaves a valid report (a flip in the curl text)
+}
+
 TEST_CASE("remote datasets: the table holds four files with well-formed MD5s; unknown names are listed") {
   for (const std::string& name : remote_dataset_names()) {
     const RemoteDataset& d = remote_dataset(name);

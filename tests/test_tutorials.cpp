@@ -107,6 +107,11 @@ TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
   CHECK(r.output.find("/nonexistent/dir") != std::string::npos);
   CHECK(r.output.find("dataset-fashion-mnist") != std::string::npos);
   fs::remove_all(fs::temp_directory_path() / "aet_baddata");
+  Run sized = run(bin + " --smoke --size 28 --out " + (fs::temp_directory_path() / "aet_baddata").string());
+  CHECK(sized.exit_code == 1);
+  CHECK_MESSAGE(sized.output.find("--size resamples an image folder given with --data") != std::string::npos,
+                sized.output);
+  fs::remove_all(fs::temp_directory_path() / "aet_baddata");
   Run unwritable = run(bin + " --smoke --out /dev/null/out");
   CHECK(unwritable.exit_code == 1);
   CHECK(unwritable.output.find("cannot create output directory '/dev/null/out'") != std::string::npos);
