@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +95,29 @@ long long size_or_zero(const fs::path& p) {
   const auto n = fs::file_size(p, ec);
   return ec ? 0 : static_cast<long long>(n);
 }
+
+// An exclusive lock on dir/.aet-download.lock for the lifetime of the object, so two
+// programs started at once (two tutorials in two terminals) do not write the same
+// .part file: the second waits, then finds the files already there. The lock file
+// stays (deleting it while another process waits on it would let a third one in).
+class DownloadLock {
+ public:
+  DownloadLock(const fs::path& dir, const std::function<void(const std::string&)>& say) {
+    const std::string path = (dir / kLockName).string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot create the lock file " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    if (say) say("waiting for another program that is downloading into " + dir.string());
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~DownloadLock() { ::close(fd_); }  // closing releases the lock
+  DownloadLock(const DownloadLock&) = delete;
+  DownloadLock& operator=(const DownloadLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 // Why a file did not arrive from one URL, for the final message.
 struct Attempt {
@@ -259,6 +283,7 @@ void fetch_dataset(const RemoteDataset& d, const std::string& dir, const std::fu
   if (!fs::is_directory(dir, ec))
     throw std::runtime_error("cannot create the download folder " + dir + (ec ? ": " + ec.message() : std::string()));
   const std::vector<std::string> urls = data_base_urls(d);
+  const DownloadLock lock(dir, say);
 
   for (const RemoteFile& f : d.files) {
     if (!is_md5_hex(f.md5)) throw std::logic_error(d.title + ": the checksum of " + f.name + " is not 32 hex digits");

@@ -71,6 +71,9 @@ struct ProgramRun {
 };
 ProgramRun run_program(const std::vector<std::string>& argv);
 
+// The lock file fetch_dataset keeps in its folder while it works (see download.cpp).
+inline constexpr const char* kLockName = ".aet-download.lock";
+
 // Makes sure every file of `d` is in `dir`, complete and with its published MD5,
 // downloading what is missing or wrong. `log` receives one line per action (what is
 // downloaded from where, what was found); pass {} for silence. Throws

@@ -5,13 +5,18 @@
 // through AET_DATA_URL or a test-made RemoteDataset; proxies are switched off for
 // the scope of each test so nothing leaves the machine.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -53,6 +58,14 @@ void write_all(const fs::path& p, const std::string& s) {
   std::ofstream f(p, std::ios::binary);
   f << s;
   REQUIRE(f.good());
+}
+
+// What a download folder holds besides fetch_dataset's lock file.
+std::vector<std::string> data_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename() != kLockName) out.push_back(e.path().filename().string());
+  return out;
 }
 
 // Bytes that look nothing alike at every offset, so a resume from the wrong place shows.
@@ -350,6 +363,33 @@ TEST_CASE("fetch_dataset: truncated and corrupted files are refused with both ch
   }
 }
 
+TEST_CASE("fetch_dataset: a second program waits for the first one's lock, then finds the work done") {
+  Fixture fx;
+  // Another "program": an open file description of our own holding the lock.
+  const int fd = ::open(fx.dir.file(kLockName).c_str(), O_RDWR | O_CREAT, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  std::atomic<bool> done{false};
+  std::string error;
+  std::thread waiter([&] {
+    try {
+      fx.fetch();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(done.load());
+  CHECK(fx.server.requests().empty());
+  ::close(fd);  // releases the lock
+  waiter.join();
+  CHECK(error.empty());
+  CHECK(read_all(fx.dir.path / "images.gz") == fx.images);
+  REQUIRE_FALSE(fx.log.empty());
+  CHECK(fx.log[0] == "waiting for another program that is downloading into " + fx.dir.path.string());
+}
+
 TEST_CASE("fetch_dataset: HTTP errors and a closed port name the URL; the next mirror is tried") {
   Fixture fx;
   fx.server.serve("/images.gz", {.body = "", .status = 404});
@@ -357,7 +397,7 @@ TEST_CASE("fetch_dataset: HTTP errors and a closed port name the URL; the next m
   CHECK(msg.find(fx.server.url() + "images.gz: the server answered with an HTTP error (curl exit 22, HTTP 404") !=
         std::string::npos);
   CHECK(fx.no_part_files());
-  CHECK(fx.dir.entries().empty());
+  CHECK(data_files(fx.dir.path).empty());
 
   // A mirror list: the first answers 500, the second has the file.
   fx.server.serve("/images.gz", {fx.images});
@@ -378,7 +418,7 @@ TEST_CASE("fetch_dataset: HTTP errors and a closed port name the URL; the next m
   msg = error_of([&] { fetch_dataset(fx.set, empty.path.string()); });
   CHECK(msg.find("http://127.0.0.1:" + std::to_string(closed_port) +
                  "/images.gz: could not connect to the server (curl exit 7") != std::string::npos);
-  CHECK(empty.entries().empty());
+  CHECK(data_files(empty.path).empty());
 }
 
 // ---- where the data come from (datasets/data_source.h) and `make data` ----------
@@ -458,9 +498,7 @@ TEST_CASE("locate_data: with nothing installed it says what it downloads, and re
   CHECK(msg.find("its MD5 is " + md5_hex(served) +
                  " but Fashion-MNIST's README publishes 8d4fb7e6c68d591d4c3dfef9ec88bf0d for "
                  "train-images-idx3-ubyte.gz; the download was discarded") != std::string::npos);
-  std::vector<std::string> left;
-  for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
-  CHECK(left.empty());  // no .part, no half-checked file
+  CHECK(data_files(dir).empty());  // no .part, no half-checked file
 }
 
 TEST_CASE("load_named_dataset: MNIST has digit class names and its own advice when missing") {
@@ -494,7 +532,7 @@ TEST_CASE("make data's program: downloads into --dir, reports a bad download and
                          " but torchvision's MNIST.resources publishes f68b3c2dcbeaaa9fbdd348bbdeb94873") !=
                     std::string::npos,
                 out);
-  CHECK(dir.entries().empty());
+  CHECK(data_files(dir.path).empty());
   std::tie(code, out) = run_command(launch(bin) + " --dataset cifar");
   CHECK(code != 0);
   CHECK(out.find("--dataset") != std::string::npos);
