@@ -6,6 +6,7 @@
 #   make tutorial-N    build and run tutorial N (e.g. make tutorial-1)
 #   make tutorials     build every tutorial (so none can silently rot)
 #   make bench         build and run the benchmarks (installs the benchmark peers)
+#   make data          find Fashion-MNIST, or download it into the cache (DATASET=mnist for MNIST)
 #   make clean
 # Objects go under build/; header dependencies are tracked with -MMD -MP.
 
@@ -32,7 +33,7 @@ SUBMAKE  := $(MAKE) --no-print-directory -j$(JOBS)
 
 # Debian packages each target needs (installed on demand by scripts/install-deps.sh).
 DEPS_BUILD := doctest-dev libfmt-dev libstb-dev zlib1g-dev libcli11-dev
-DEPS_DATA  := dataset-fashion-mnist
+DEPS_DATA  := dataset-fashion-mnist curl
 DEPS_PLOT  := gnuplot-nox
 DEPS_BENCH := libopenblas-dev python3-torch
 
@@ -54,7 +55,7 @@ TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
 BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 
-.PHONY: all lib test test-asan test-kernels test-aarch64 fuzz tutorials bench clean deps deps-data deps-plot deps-bench
+.PHONY: all lib test test-asan test-kernels test-aarch64 fuzz tutorials bench data clean deps deps-data deps-plot deps-bench
 .DEFAULT_GOAL := all
 
 all: lib
@@ -93,7 +94,7 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB)
 
 # The suite also runs every tutorial in --smoke mode, so they are built first.
 test: deps-data deps-plot | deps
-	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS)
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA)
 	$(TEST_BIN)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, built apart in
@@ -101,14 +102,14 @@ test: deps-data deps-plot | deps
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 test-asan: deps-data deps-plot | deps
 	@$(SUBMAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" KERNEL_OPT= \
-	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%)
+	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%) $(GET_DATA:$(BUILD)/%=build-asan/%)
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
 
 # The suite again with each other GEMM kernel this CPU can run forced (AET_GEMM_KERNEL):
 # on an AVX-512 machine the AVX2 and portable kernels, as most students' laptops pick.
 test-kernels: deps-data deps-plot | deps
-	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS)
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA)
 	scripts/test-every-kernel.sh $(TEST_BIN)
 
 # The same suite and tutorials cross-built for ARM64 (Debian's g++-aarch64-linux-gnu),
@@ -120,7 +121,8 @@ AARCH64_CXX := aarch64-linux-gnu-g++
 test-aarch64: deps-data deps-plot | deps
 	@scripts/install-arm64-deps.sh
 	@$(SUBMAKE) BUILD=build-aarch64 CXX=$(AARCH64_CXX) OPTFLAGS="-O2 -g -DFMT_HEADER_ONLY" \
-	  LDLIBS="-lz -pthread -static" build-aarch64/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-aarch64/%)
+	  LDLIBS="-lz -pthread -static" build-aarch64/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-aarch64/%) \
+	  $(GET_DATA:$(BUILD)/%=build-aarch64/%)
 	scripts/test-under-qemu.sh build-aarch64
 
 # libFuzzer targets for the IDX reader and the checkpoint loader (clang, not part of
@@ -157,6 +159,21 @@ tutorial-%: deps deps-data deps-plot
 	 $(SUBMAKE) $(BUILD)/tutorials/$$name && \
 	 mkdir -p out && ./$(BUILD)/tutorials/$$name $(ARGS)
 
+# ---- data --------------------------------------------------------------------
+# Without the Debian package (or off Debian), `make data` downloads the four .gz files
+# into $XDG_CACHE_HOME/aet/NAME (~/.cache/aet/NAME; ~/Library/Caches/aet/NAME on macOS),
+# checked against their published MD5s; AET_DATA_URL=URL fetches from a mirror instead.
+# It needs only the build dependencies and curl, not apt.
+DATASET  ?= fashion-mnist
+GET_DATA := $(BUILD)/get-data
+$(GET_DATA): datasets/cli/get_data.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+
+data: | deps
+	@$(SUBMAKE) $(GET_DATA)
+	$(GET_DATA) --dataset $(DATASET)
+
 # ---- benchmarks --------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.cpp $(LIB)
 	@mkdir -p $(@D)
@@ -176,4 +193,4 @@ bench: deps deps-data deps-bench
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-aarch64
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d)
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d) $(GET_DATA).d

@@ -28,4 +28,10 @@ const std::vector<std::string>& fashion_mnist_class_names();
 // Throws std::runtime_error naming the missing or broken file and how to fix it.
 Dataset load_fashion_mnist(const std::string& dir, Split split);
 
+// The same reader for any MNIST-format data set in `dir` (taken as given, no
+// default_data_dir): `title` names the set in messages, `how_to_get` ends the
+// message for a missing folder or file. load_fashion_mnist and load_mnist use it.
+Dataset load_mnist_format(const std::string& dir, Split split, const std::string& title,
+                          const std::vector<std::string>& class_names, const std::string& how_to_get);
+
 }  // namespace aet

@@ -11,7 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "tests/loopback_server.h"
+#include "tests/scoped_env.h"
+#include "tests/temp_dir.h"
+
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
 namespace fs = std::filesystem;
+using aet::testing::ScopedEnv;
+using aet::testing::TempDir;
 
 namespace {
 
@@ -92,6 +107,11 @@ TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
   CHECK(r.output.find("/nonexistent/dir") != std::string::npos);
   CHECK(r.output.find("dataset-fashion-mnist") != std::string::npos);
   fs::remove_all(fs::temp_directory_path() / "aet_baddata");
+  Run sized = run(bin + " --smoke --size 28 --out " + (fs::temp_directory_path() / "aet_baddata").string());
+  CHECK(sized.exit_code == 1);
+  CHECK_MESSAGE(sized.output.find("--size resamples an image folder given with --data") != std::string::npos,
+                sized.output);
+  fs::remove_all(fs::temp_directory_path() / "aet_baddata");
   Run unwritable = run(bin + " --smoke --out /dev/null/out");
   CHECK(unwritable.exit_code == 1);
   CHECK(unwritable.output.find("cannot create output directory '/dev/null/out'") != std::string::npos);
@@ -105,4 +125,68 @@ TEST_CASE("AET_GEMM_KERNEL forces a kernel for a whole run, and a bad name stops
   CHECK_MESSAGE(bad.output.find("AET_GEMM_KERNEL: unknown kernel 'cuda'") != std::string::npos, bad.output);
   Run portable = run("AET_GEMM_KERNEL=portable " + launch(bin));
   CHECK_MESSAGE(portable.exit_code == 0, portable.output);
+}
+
+TEST_CASE("a tutorial without the data says what it downloads, and stops on a bad checksum") {
+  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
+  REQUIRE(fs::exists(bin_path));
+  const std::string bin = launch(bin_path);
+  aet::testing::LoopbackServer server;  // 127.0.0.1 only: serves a wrong file for MNIST's first
+  server.serve("/train-images-idx3-ubyte.gz", {std::string(1000, 'x')});
+  TempDir cache;
+  ScopedEnv xdg("XDG_CACHE_HOME", cache.path.c_str()), data("AET_DATA", nullptr),
+      url("AET_DATA_URL", server.url().c_str()), proxy("http_proxy", nullptr), no_proxy("no_proxy", "127.0.0.1");
+  Run r = run(bin + " --smoke --dataset mnist --out " + cache.file("out"));
+  CHECK(r.exit_code == 1);
+  const std::string dir = (cache.path / "aet" / "mnist").string();
+  CHECK_MESSAGE(r.output.find("MNIST is not in the cache yet and neither --data nor AET_DATA is set: downloading its 4 "
+                              "files (11 MB, once) from " + server.url() + " into " + dir) != std::string::npos,
+                r.output);
+  CHECK_MESSAGE(r.output.find("but torchvision's MNIST.resources publishes f68b3c2dcbeaaa9fbdd348bbdeb94873 for "
+                              "train-images-idx3-ubyte.gz; the download was discarded") != std::string::npos,
+                r.output);
+  for (const auto& e : fs::directory_iterator(dir))  // nothing but the download lock
+    CHECK(e.path().filename() == ".aet-download.lock");
+  Run bad = run(bin + " --smoke --dataset cifar");
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.output.find("--dataset") != std::string::npos);
+}
+
+TEST_CASE("a tutorial trains on a folder of the student's own pictures (--data DIR --size 28)") {
+  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
+  REQUIRE(fs::exists(bin_path));
+  const std::string bin = launch(bin_path);
+  // Three classes of 40×40 pictures, 8 each: vertical stripes, horizontal stripes, a disc.
+  TempDir images;
+  const char* classes[] = {"discs", "horizontal", "vertical"};
+  for (int c = 0; c < 3; ++c) {
+    fs::create_directories(images.path / classes[c]);
+    for (int i = 0; i < 8; ++i) {
+      std::vector<uint8_t> px(40 * 40);
+      for (int y = 0; y < 40; ++y)
+        for (int x = 0; x < 40; ++x) {
+          const int r2 = (x - 20) * (x - 20) + (y - 20) * (y - 20);
+          const bool ink = c == 0 ? r2 < (8 + i) * (8 + i) : c == 1 ? (y / (4 + i % 3)) % 2 == 0 : (x / (4 + i % 3)) % 2 == 0;
+          px[y * 40 + x] = ink ? 255 : 0;
+        }
+      const std::string f = (images.path / classes[c] / ("img" + std::to_string(i) + ".png")).string();
+      REQUIRE(stbi_write_png(f.c_str(), 40, 40, 1, px.data(), 40) != 0);
+    }
+  }
+  TempDir out_dir;
+  const std::string out = out_dir.file("out");
+  Run r = run(bin + " --smoke --threads 2 --data " + images.path.string() + " --size 28 --out " + out);
+  CHECK_MESSAGE(r.exit_code == 0, r.output);
+  CHECK_MESSAGE(r.output.find("21 training and 3 test images of 28x28 = 784 pixels") != std::string::npos, r.output);
+  CHECK(fs::exists(fs::path(out) / "reconstructions.png"));
+  if (const char* keep = std::getenv("AET_KEEP_IMAGE_FOLDER_RUN"); keep && *keep)
+    fs::copy(fs::path(out) / "reconstructions.png", keep, fs::copy_options::overwrite_existing);
+  // Without --size these agree in size, so it runs too, at 40×40; mixed sizes are refused.
+  const std::string odd = (images.path / "discs" / "odd.png").string();
+  std::vector<uint8_t> px(30 * 20, 128);
+  REQUIRE(stbi_write_png(odd.c_str(), 30, 20, 1, px.data(), 30) != 0);
+  Run mixed = run(bin + " --smoke --data " + images.path.string() + " --out " + out);
+  CHECK(mixed.exit_code == 1);
+  CHECK_MESSAGE(mixed.output.find("images differ in size") != std::string::npos, mixed.output);
+  CHECK(mixed.output.find("pass --size S") != std::string::npos);
 }
