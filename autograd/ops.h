@@ -71,6 +71,11 @@ Tensor softmax_cross_entropy(const Tensor& logits, std::span<const int> labels);
 // Mean squared error over every element: mean((p − t)²). p, t same shape.
 Tensor mse(const Tensor& pred, const Tensor& target);
 
+// ---- clustering (ops_cluster.cpp) ------------------------------------------------------
+// DEC's soft assignment: Student-t kernel q_ij ∝ (1 + ‖z_i − μ_j‖²/α)^(−(α+1)/2), each
+// row normalised to sum to 1. z (N,Z) codes, mu (K,Z) centroids -> q (N,K). alpha > 0.
+Tensor student_t_assign(const Tensor& z, const Tensor& mu, float alpha = 1.0f);
+
 // ---- operators, for equations that read like the tutorials ----------------------
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

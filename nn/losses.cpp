@@ -2,8 +2,10 @@
 #include "nn/losses.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace aet {
 
@@ -27,6 +29,38 @@ Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Rng& rng) {
   check_same_shape("reparameterize", mu, logvar);
   Tensor eps = Tensor::randn(mu.shape(), rng);
   return mu + aet::exp(logvar * 0.5f) * eps;
+}
+
+Tensor dec_target(const Tensor& q) {
+  check_2d("dec_target", q, "q");
+  const int N = q.rows(), K = q.cols();
+  const float* Q = q.data();
+  std::vector<double> f(K, 0.0), row(K);
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < K; ++j) f[j] += Q[size_t(i) * K + j];
+  Tensor p = Tensor::empty({N, K});
+  for (int i = 0; i < N; ++i) {
+    double total = 0.0;
+    for (int j = 0; j < K; ++j) total += row[j] = std::pow(double(Q[size_t(i) * K + j]), 2) / f[j];
+    for (int j = 0; j < K; ++j) p.data()[size_t(i) * K + j] = static_cast<float>(row[j] / total);
+  }
+  return p;
+}
+
+Tensor dec_kl_loss(const Tensor& q, const Tensor& p) {
+  check_same_shape("dec_kl_loss", q, p);
+  check_2d("dec_kl_loss", q, "q");
+  // KL = (Σ p log p − Σ p log q) / N. The first sum is a constant, taken in double with
+  // 0 log 0 = 0 (a p that underflowed to 0 contributes nothing, rather than 0·(−∞)).
+  double plogp = 0.0;
+  for (float v : p.values()) {
+    if (!(v >= 0.0f && v <= 1.0f))
+      throw std::domain_error("dec_kl_loss: the target p holds " + std::to_string(v) +
+                              ", outside [0,1]; build it with dec_target(q)");
+    if (v > 0.0f) plogp += double(v) * std::log(double(v));
+  }
+  const float N = static_cast<float>(q.rows());
+  return add_scalar(scale(sum(mul(p, aet::log(q))), -1.0f / N), static_cast<float>(plogp / N));
 }
 
 float accuracy(const Tensor& logits, std::span<const int> labels) {

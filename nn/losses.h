@@ -25,6 +25,17 @@ Tensor gaussian_kl(const Tensor& mu, const Tensor& logvar);
 // ε is a constant to autograd, so gradients reach μ and log σ².
 Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Rng& rng);
 
+// ---- Deep Embedded Clustering (Xie, Girshick & Farhadi 2016) ---------------------------
+// q (N,K) is student_t_assign(z, μ) (autograd/ops.h). DEC sharpens it into a target
+//   p_ij = (q_ij² / f_j) / Σ_j' (q_ij'² / f_j'),   f_j = Σ_i q_ij  (soft cluster sizes)
+// Squaring favours confident assignments; dividing by f_j stops big clusters from
+// swallowing the rest. p is computed from q's values without a gradient (a constant
+// to autograd), as DEC does, and held fixed for a number of steps.
+Tensor dec_target(const Tensor& q);
+// KL(P ‖ Q) = Σ_ij p_ij log(p_ij / q_ij), summed over clusters and averaged over rows
+// (PyTorch's kl_div(q.log(), p, reduction="batchmean")). Gradients reach q only.
+Tensor dec_kl_loss(const Tensor& q, const Tensor& p);
+
 // Fraction of rows whose largest logit is the label.
 float accuracy(const Tensor& logits, std::span<const int> labels);
 
