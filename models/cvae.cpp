@@ -1,6 +1,7 @@
 // cvae.cpp — the VAE with the class concatenated in the two places cvae.h marks.
 #include "models/cvae.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,6 +53,17 @@ Tensor CVAE::sample(int cls, int n, Rng& rng) const {
   Tensor y = Tensor::zeros({n, classes_});
   for (int i = 0; i < n; ++i) y.data()[static_cast<size_t>(i) * classes_ + cls] = 1.0f;
   return decode(Tensor::randn({n, latent_}, rng), y);
+}
+
+LogLikelihoodEstimate CVAE::log_likelihood(const Tensor& x, const Tensor& y, int k, Rng& rng) const {
+  NoGrad no_grad;
+  const VAE::Posterior q = encode(x, y);
+  return importance_log_likelihood(x, q.mu, q.logvar, k, rng, [&](const Tensor& z, std::span<const int> image) {
+    Tensor yz = Tensor::empty({z.rows(), y.cols()});  // each sample's row of y
+    for (int r = 0; r < z.rows(); ++r)
+      std::copy_n(y.data() + size_t(image[r]) * y.cols(), y.cols(), yz.data() + size_t(r) * y.cols());
+    return decode_logits(z, yz);
+  });
 }
 
 ParamList CVAE::parameters() const {

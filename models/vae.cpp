@@ -43,6 +43,13 @@ Tensor VAE::sample(int n, Rng& rng) const {
   return decode(Tensor::randn({n, latent_}, rng));
 }
 
+LogLikelihoodEstimate VAE::log_likelihood(const Tensor& x, int k, Rng& rng) const {
+  NoGrad no_grad;
+  const Posterior q = encode(x);
+  return importance_log_likelihood(x, q.mu, q.logvar, k, rng,
+                                   [this](const Tensor& z, std::span<const int>) { return decode_logits(z); });
+}
+
 ParamList VAE::parameters() const {
   return join({prefixed("enc_hidden", enc_hidden.parameters()), prefixed("enc_mu", enc_mu.parameters()),
                prefixed("enc_logvar", enc_logvar.parameters()), prefixed("decoder", decoder.parameters())});

@@ -11,6 +11,7 @@
 // Default recipe: 784-400-(20,20), 20-400-784, ReLU, β = 1.
 #pragma once
 #include "nn/layers.h"
+#include "nn/losses.h"
 
 namespace aet {
 
@@ -31,6 +32,9 @@ class VAE : public Module {
   VaeLoss loss(const Tensor& x, Rng& rng, float beta = 1.0f) const;
   Tensor reconstruct(const Tensor& x) const;   // decode(μ): the mean code, no noise
   Tensor sample(int n, Rng& rng) const;        // decode z ~ N(0, I), under NoGrad
+  // The importance-weighted estimate of log p(x) with k samples per image (nn/losses.h):
+  // k = 1 is the ELBO, larger k a tighter lower bound. Nats per image, under NoGrad.
+  LogLikelihoodEstimate log_likelihood(const Tensor& x, int k, Rng& rng) const;
 
   ParamList parameters() const override;
   int latent_dim() const { return latent_; }

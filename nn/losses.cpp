@@ -63,6 +63,69 @@ Tensor dec_kl_loss(const Tensor& q, const Tensor& p) {
   return add_scalar(scale(sum(mul(p, aet::log(q))), -1.0f / N), static_cast<float>(plogp / N));
 }
 
+LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& mu, const Tensor& logvar, int k,
+                                                Rng& rng, const DecodeLogits& decode_logits, int max_rows) {
+  check_2d("importance_log_likelihood", x, "x");
+  check_same_shape("importance_log_likelihood", mu, logvar);
+  check_2d("importance_log_likelihood", mu, "mu");
+  if (mu.rows() != x.rows())
+    throw std::invalid_argument("importance_log_likelihood: x " + shape_str(x.shape()) + " and mu " +
+                                shape_str(mu.shape()) + " need the same number of rows N");
+  if (k < 1 || max_rows < 1)
+    throw std::invalid_argument("importance_log_likelihood: k (samples per image) must be >= 1, got " +
+                                std::to_string(k));
+  NoGrad no_grad;
+  const int N = x.rows(), D = x.cols(), Z = mu.cols();
+  const int S = std::min(k, max_rows);                // samples per chunk
+  const int B = std::max(1, max_rows / S);            // images per chunk
+  std::vector<std::vector<double>> logw(N);
+  for (int i0 = 0; i0 < N; i0 += B) {
+    const int i1 = std::min(N, i0 + B);
+    for (auto& w : std::span(logw).subspan(i0, i1 - i0)) w.reserve(k);
+    for (int s0 = 0; s0 < k; s0 += S) {
+      const int ns = std::min(S, k - s0), R = (i1 - i0) * ns;
+      std::vector<int> image(R);
+      for (int r = 0; r < R; ++r) image[r] = i0 + r / ns;
+      const Tensor eps = Tensor::randn({R, Z}, rng);
+      Tensor z = Tensor::empty({R, Z});
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < Z; ++j) {  // z = μ + σ ε, in float as reparameterize() does it
+          const size_t a = size_t(image[r]) * Z + j, b = size_t(r) * Z + j;
+          z.data()[b] = mu.data()[a] + std::exp(logvar.data()[a] * 0.5f) * eps.data()[b];
+        }
+      const Tensor logits = decode_logits(z, image);
+      if (logits.ndim() != 2 || logits.rows() != R || logits.cols() != D)
+        throw std::invalid_argument("importance_log_likelihood: the decoder gave logits " +
+                                    shape_str(logits.shape()) + " for x " + shape_str(x.shape()));
+      for (int r = 0; r < R; ++r) {
+        const float* l = logits.data() + size_t(r) * D;
+        const float* xi = x.data() + size_t(image[r]) * D;
+        double lw = 0.0;  // log p(x|z): −Σ_d [max(l,0) − l·x + log(1 + e^−|l|)]
+        for (int d = 0; d < D; ++d)
+          lw -= std::max(double(l[d]), 0.0) - double(l[d]) * xi[d] + std::log1p(std::exp(-std::fabs(double(l[d]))));
+        for (int j = 0; j < Z; ++j) {  // + log p(z) − log q(z|x); the ½ log 2π cancel
+          const double zj = z.data()[size_t(r) * Z + j], ej = eps.data()[size_t(r) * Z + j];
+          lw += -0.5 * zj * zj + 0.5 * (double(logvar.data()[size_t(image[r]) * Z + j]) + ej * ej);
+        }
+        logw[image[r]].push_back(lw);
+      }
+    }
+  }
+  LogLikelihoodEstimate est;
+  est.per_image.resize(N);
+  for (int i = 0; i < N; ++i) {  // log (1/k) Σ_s w_s by log-sum-exp
+    const double top = *std::max_element(logw[i].begin(), logw[i].end());
+    double sum_w = 0.0;
+    for (double v : logw[i]) sum_w += std::exp(v - top);
+    est.per_image[i] = top + std::log(sum_w) - std::log(double(k));
+    est.mean += est.per_image[i] / N;
+  }
+  double ss = 0.0;
+  for (double v : est.per_image) ss += (v - est.mean) * (v - est.mean);
+  est.std_error = N > 1 ? std::sqrt(ss / (N - 1) / N) : 0.0;
+  return est;
+}
+
 float accuracy(const Tensor& logits, std::span<const int> labels) {
   check_2d("accuracy", logits, "logits");
   const int N = logits.rows(), C = logits.cols();

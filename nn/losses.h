@@ -9,7 +9,9 @@
 //                       over the batch (nats per image, to add to bce_loss)
 // All return a one-element tensor ready for backward().
 #pragma once
+#include <functional>
 #include <span>
+#include <vector>
 
 #include "autograd/ops.h"
 
@@ -35,6 +37,29 @@ Tensor dec_target(const Tensor& q);
 // KL(P ‖ Q) = Σ_ij p_ij log(p_ij / q_ij), summed over clusters and averaged over rows
 // (PyTorch's kl_div(q.log(), p, reduction="batchmean")). Gradients reach q only.
 Tensor dec_kl_loss(const Tensor& q, const Tensor& p);
+
+// ---- the importance-weighted estimate of log p(x) (Burda, Grosse & Salakhutdinov 2016) --
+// The negative ELBO only bounds −log p(x) from above. With k codes z_s ~ q(z|x),
+//   log p(x) ≈ L_k = log (1/k) Σ_s w_s,   w_s = p(x|z_s) p(z_s) / q(z_s|x)
+// is a lower bound too, but one that rises with k towards log p(x) (L_1 is the ELBO
+// with a one-sample KL). p(z) = N(0,I), q = N(μ, σ²), p(x|z) Bernoulli with the decoder's
+// logits, as in the VAE loss. Everything after the decoder is in double and the sum
+// over s is a log-sum-exp, so w_s of e^−3000 are no trouble.
+struct LogLikelihoodEstimate {
+  double mean = 0.0;        // (1/N) Σ_i L_k(x_i), nats per image
+  double std_error = 0.0;   // standard deviation of the L_k(x_i) over images / √N
+  std::vector<double> per_image;
+};
+// decode_logits(z, image) returns the decoder's logits for the codes z (R,Z), where
+// row r belongs to image image[r] (the CVAE needs it for the class).
+using DecodeLogits = std::function<Tensor(const Tensor& z, std::span<const int> image)>;
+// x (N,D) in [0,1]; mu, logvar (N,Z) from the encoder; k >= 1 samples per image. The
+// decoder sees blocks of up to max_rows (image, sample) rows; ε is drawn from rng in
+// (image, sample) order whatever the blocks, so with k = 1 the ε are VAE::loss's for
+// the same seed. Runs under NoGrad. Throws std::invalid_argument on mismatched shapes
+// or k < 1.
+LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& mu, const Tensor& logvar, int k,
+                                                Rng& rng, const DecodeLogits& decode_logits, int max_rows = 4096);
 
 // Fraction of rows whose largest logit is the label.
 float accuracy(const Tensor& logits, std::span<const int> labels);
