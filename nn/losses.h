@@ -27,6 +27,18 @@ Tensor gaussian_kl(const Tensor& mu, const Tensor& logvar);
 // ε is a constant to autograd, so gradients reach μ and log σ².
 Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Rng& rng);
 
+// ---- the continuous Bernoulli (Loaiza-Ganem & Cunningham, NeurIPS 2019) ----------------
+// BCE on pixels in [0,1] treats them as coin flips; λ^x (1−λ)^(1−x) does not integrate
+// to 1 over x ∈ [0,1]. The continuous Bernoulli multiplies it by the normaliser
+//   C(λ) = 2 artanh(1 − 2λ) / (1 − 2λ)   (C(½) = 2),   in logits l (λ = σ(l)):  C = l / tanh(l/2)
+// so that −log p(x|λ) = BCE(l, x) − log C(l) is a true density's negative log on [0,1].
+// cb_log_normalizer(l) is log C element by element, (N,D) -> (N,D). At l = 0 (λ = ½)
+// the formula is 0/0; there a Taylor series is used (see losses.cpp).
+Tensor cb_log_normalizer(const Tensor& logits);
+// (1/N) Σ_n Σ_d [BCE(l, x) − log C(l)]: nats per image, like bce_loss. May be negative:
+// a density on [0,1] can exceed 1.
+Tensor continuous_bernoulli_loss(const Tensor& logits, const Tensor& target);
+
 // ---- Deep Embedded Clustering (Xie, Girshick & Farhadi 2016) ---------------------------
 // q (N,K) is student_t_assign(z, μ) (autograd/ops.h). DEC sharpens it into a target
 //   p_ij = (q_ij² / f_j) / Σ_j' (q_ij'² / f_j'),   f_j = Σ_i q_ij  (soft cluster sizes)
