@@ -77,6 +77,10 @@ Tensor dec_target(const Tensor& q) {
   check_2d("dec_target", q, "q");
   const int N = q.rows(), K = q.cols();
   const float* Q = q.data();
+  for (size_t t = 0; t < q.size(); ++t)
+    if (!(Q[t] > 0.0f && Q[t] <= 1.0f))
+      throw std::domain_error("dec_target: q holds " + std::to_string(Q[t]) + " at row " + std::to_string(t / K) +
+                              "; q must be a soft assignment with every entry in (0,1], as student_t_assign gives");
   std::vector<double> f(K, 0.0), row(K);
   for (int i = 0; i < N; ++i)
     for (int j = 0; j < K; ++j) f[j] += Q[size_t(i) * K + j];
@@ -116,6 +120,10 @@ LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& m
   if (k < 1 || max_rows < 1)
     throw std::invalid_argument("importance_log_likelihood: k (samples per image) must be >= 1, got " +
                                 std::to_string(k));
+  for (size_t t = 0; t < x.size(); ++t)
+    if (!(x.data()[t] >= 0.0f && x.data()[t] <= 1.0f))
+      throw std::domain_error("importance_log_likelihood: pixel " + std::to_string(x.data()[t]) + " at row " +
+                              std::to_string(t / x.cols()) + " is outside [0,1]");
   NoGrad no_grad;
   const int N = x.rows(), D = x.cols(), Z = mu.cols();
   const int S = std::min(k, max_rows);                // samples per chunk

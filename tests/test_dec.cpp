@@ -89,6 +89,10 @@ TEST_CASE("DEC pieces: bad shapes and arguments get clear messages") {
   CHECK_THROWS_AS(dec_kl_loss(Tensor::zeros({4, 3}), Tensor::zeros({4, 2})), std::invalid_argument);
   CHECK_THROWS_WITH_AS(dec_kl_loss(Tensor::full({1, 2}, 0.5f), Tensor::from({1, 2}, {1.5f, -0.5f})),
                        doctest::Contains("outside [0,1]; build it with dec_target(q)"), std::domain_error);
+  CHECK_THROWS_WITH_AS(dec_target(Tensor::from({2, 2}, {0.5f, 0.5f, 1.0f, 0.0f})),
+                       "dec_target: q holds 0.000000 at row 1; q must be a soft assignment with every entry in "
+                       "(0,1], as student_t_assign gives",
+                       std::domain_error);
   MLP enc({2, 3}, Identity, rng);
   CHECK_THROWS_WITH_AS(DEC(enc, Tensor::zeros({4, 2})),
                        "DEC: centroids (4,2) need 3 columns, the encoder's code size", std::invalid_argument);

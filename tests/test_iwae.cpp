@@ -172,4 +172,8 @@ TEST_CASE("iwae: the CVAE's estimate, chunked rows, and bad arguments") {
   CHECK_THROWS_WITH_AS(importance_log_likelihood(Tensor::zeros({3, 64}), q.mu, q.logvar, 2, r4, decode),
                        "importance_log_likelihood: x (3,64) and mu (12,2) need the same number of rows N",
                        std::invalid_argument);
+  Tensor bad = data.images.clone();
+  bad.data()[70] = 1.5f;
+  CHECK_THROWS_WITH_AS(importance_log_likelihood(bad, q.mu, q.logvar, 2, r4, decode),
+                       "importance_log_likelihood: pixel 1.500000 at row 1 is outside [0,1]", std::domain_error);
 }
