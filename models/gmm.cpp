@@ -118,48 +118,44 @@ void e_step(const Params& p, const Factors& f, const float* X, int N, std::vecto
 
 // M-step (3) from log responsibilities. A component no point is responsible for keeps
 // N_j = 10·ε instead of 0 (as scikit-learn does), so its mean stays finite and its
-// covariance becomes λI.
+// covariance becomes λI. Components are independent, so they are split over the
+// threads; each one's sums run over the points in order, whatever the thread count.
 void m_step(Params& p, const float* X, int N, const std::vector<double>& logr, double reg) {
   const int K = p.K, D = p.D;
-  std::vector<double> r(size_t(N) * K);
-  for (size_t t = 0; t < r.size(); ++t) r[t] = std::exp(logr[t]);
-  std::vector<double> Nj(K, 10.0 * std::numeric_limits<double>::epsilon());
-  std::fill(p.mu.begin(), p.mu.end(), 0.0);
-  std::fill(p.cov.begin(), p.cov.end(), 0.0);
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < K; ++j) {
-      const double rij = r[size_t(i) * K + j];
-      Nj[j] += rij;
-      for (int d = 0; d < D; ++d) p.mu[size_t(j) * D + d] += rij * X[size_t(i) * D + d];
-    }
-  for (int j = 0; j < K; ++j) {
-    p.w[j] = Nj[j] / N;
-    for (int d = 0; d < D; ++d) p.mu[size_t(j) * D + d] /= Nj[j];
-  }
-  std::vector<double> c(D);
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < K; ++j) {
-      const double rij = r[size_t(i) * K + j];
-      for (int d = 0; d < D; ++d) c[d] = X[size_t(i) * D + d] - p.mu[size_t(j) * D + d];
+  parallel_chunks(size_t(K), 2, [&](size_t lo, size_t hi) {
+    std::vector<double> r(N), c(D);
+    for (size_t j = lo; j < hi; ++j) {
+      double Nj = 10.0 * std::numeric_limits<double>::epsilon();
+      double* m = &p.mu[j * D];
+      std::fill(m, m + D, 0.0);
+      for (int i = 0; i < N; ++i) {
+        r[i] = std::exp(logr[size_t(i) * K + j]);
+        Nj += r[i];
+        for (int d = 0; d < D; ++d) m[d] += r[i] * X[size_t(i) * D + d];
+      }
+      p.w[j] = Nj / N;
+      for (int d = 0; d < D; ++d) m[d] /= Nj;
+      double* S = p.full ? &p.cov[j * D * D] : &p.cov[j * D];
+      std::fill(S, S + (p.full ? D * D : D), 0.0);
+      for (int i = 0; i < N; ++i) {
+        for (int d = 0; d < D; ++d) c[d] = X[size_t(i) * D + d] - m[d];
+        if (p.full) {
+          for (int a = 0; a < D; ++a)
+            for (int b = 0; b <= a; ++b) S[a * D + b] += r[i] * c[a] * c[b];
+        } else {
+          for (int d = 0; d < D; ++d) S[d] += r[i] * c[d] * c[d];
+        }
+      }
       if (p.full) {
-        double* S = &p.cov[size_t(j) * D * D];
-        for (int a = 0; a < D; ++a)
-          for (int b = 0; b <= a; ++b) S[a * D + b] += rij * c[a] * c[b];
+        for (int a = 0; a < D; ++a) {
+          for (int b = 0; b <= a; ++b) S[a * D + b] = S[b * D + a] = S[a * D + b] / Nj;
+          S[a * D + a] += reg;
+        }
       } else {
-        for (int d = 0; d < D; ++d) p.cov[size_t(j) * D + d] += rij * c[d] * c[d];
+        for (int d = 0; d < D; ++d) S[d] = S[d] / Nj + reg;
       }
     }
-  for (int j = 0; j < K; ++j) {
-    if (p.full) {
-      double* S = &p.cov[size_t(j) * D * D];
-      for (int a = 0; a < D; ++a) {
-        for (int b = 0; b <= a; ++b) S[a * D + b] = S[b * D + a] = S[a * D + b] / Nj[j];
-        S[a * D + a] += reg;
-      }
-    } else {
-      for (int d = 0; d < D; ++d) p.cov[size_t(j) * D + d] = p.cov[size_t(j) * D + d] / Nj[j] + reg;
-    }
-  }
+  }, 1);
 }
 
 Params to_params(const GaussianMixture& g) {
