@@ -55,7 +55,8 @@ Tensor CVAE::sample(int cls, int n, Rng& rng) const {
   return decode(Tensor::randn({n, latent_}, rng), y);
 }
 
-LogLikelihoodEstimate CVAE::log_likelihood(const Tensor& x, const Tensor& y, int k, Rng& rng) const {
+LogLikelihoodEstimate CVAE::log_likelihood(const Tensor& x, const Tensor& y, int k, Rng& rng,
+                                           PixelLikelihood likelihood) const {
   NoGrad no_grad;
   const VAE::Posterior q = encode(x, y);
   return importance_log_likelihood(x, q.mu, q.logvar, k, rng, [&](const Tensor& z, std::span<const int> image) {
@@ -63,7 +64,7 @@ LogLikelihoodEstimate CVAE::log_likelihood(const Tensor& x, const Tensor& y, int
     for (int r = 0; r < z.rows(); ++r)
       std::copy_n(y.data() + size_t(image[r]) * y.cols(), y.cols(), yz.data() + size_t(r) * y.cols());
     return decode_logits(z, yz);
-  });
+  }, likelihood);
 }
 
 ParamList CVAE::parameters() const {

@@ -23,7 +23,8 @@ class CVAE : public Module {
   Tensor reconstruct(const Tensor& x, const Tensor& y) const;
   Tensor sample(int cls, int n, Rng& rng) const;                   // n images of class cls
   // log p(x | y) by importance weighting, k samples per image (see VAE::log_likelihood).
-  LogLikelihoodEstimate log_likelihood(const Tensor& x, const Tensor& y, int k, Rng& rng) const;
+  LogLikelihoodEstimate log_likelihood(const Tensor& x, const Tensor& y, int k, Rng& rng,
+                                       PixelLikelihood likelihood = PixelLikelihood::Bernoulli) const;
 
   ParamList parameters() const override;
   int latent_dim() const { return latent_; }

@@ -12,12 +12,13 @@
 
 namespace aet {
 
-DEC::DEC(MLP encoder_, const Tensor& centroids_, float alpha_)
-    : encoder(std::move(encoder_)), centroids(centroids_.clone()), alpha(alpha_) {
+DEC::DEC(MLP enc, const Tensor& initial_centroids, float a)
+    : encoder(std::move(enc)), centroids(initial_centroids.clone()), alpha(a) {
   check_2d("DEC", centroids, "centroids");
   if (centroids.cols() != encoder.widths().back())
     throw std::invalid_argument("DEC: centroids " + shape_str(centroids.shape()) + " need " +
                                 std::to_string(encoder.widths().back()) + " columns, the encoder's code size");
+  if (!(alpha > 0.0f)) throw std::invalid_argument("DEC: alpha must be > 0, got " + std::to_string(alpha));
   centroids.set_requires_grad(true);
 }
 
@@ -47,7 +48,7 @@ ParamList DEC::parameters() const {
   return join({prefixed("encoder", encoder.parameters()), {{"centroids", centroids}}});
 }
 
-// The rows `idx` of t.
+// Rows idx[lo], ..., idx[hi − 1] of t, in that order: one minibatch.
 static Tensor gather_rows(const Tensor& t, const std::vector<int>& idx, size_t lo, size_t hi) {
   const int C = t.cols();
   Tensor out = Tensor::empty({static_cast<int>(hi - lo), C});

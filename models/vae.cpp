@@ -43,11 +43,12 @@ Tensor VAE::sample(int n, Rng& rng) const {
   return decode(Tensor::randn({n, latent_}, rng));
 }
 
-LogLikelihoodEstimate VAE::log_likelihood(const Tensor& x, int k, Rng& rng) const {
+LogLikelihoodEstimate VAE::log_likelihood(const Tensor& x, int k, Rng& rng, PixelLikelihood likelihood) const {
   NoGrad no_grad;
   const Posterior q = encode(x);
   return importance_log_likelihood(x, q.mu, q.logvar, k, rng,
-                                   [this](const Tensor& z, std::span<const int>) { return decode_logits(z); });
+                                   [this](const Tensor& z, std::span<const int>) { return decode_logits(z); },
+                                   likelihood);
 }
 
 ParamList VAE::parameters() const {

@@ -34,7 +34,10 @@ class VAE : public Module {
   Tensor sample(int n, Rng& rng) const;        // decode z ~ N(0, I), under NoGrad
   // The importance-weighted estimate of log p(x) with k samples per image (nn/losses.h):
   // k = 1 is the ELBO, larger k a tighter lower bound. Nats per image, under NoGrad.
-  LogLikelihoodEstimate log_likelihood(const Tensor& x, int k, Rng& rng) const;
+  // `likelihood` says which p(x|z) the decoder was trained for (bce_loss or
+  // continuous_bernoulli_loss).
+  LogLikelihoodEstimate log_likelihood(const Tensor& x, int k, Rng& rng,
+                                       PixelLikelihood likelihood = PixelLikelihood::Bernoulli) const;
 
   ParamList parameters() const override;
   int latent_dim() const { return latent_; }

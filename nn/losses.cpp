@@ -110,7 +110,8 @@ Tensor dec_kl_loss(const Tensor& q, const Tensor& p) {
 }
 
 LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& mu, const Tensor& logvar, int k,
-                                                Rng& rng, const DecodeLogits& decode_logits, int max_rows) {
+                                                Rng& rng, const DecodeLogits& decode_logits,
+                                                PixelLikelihood likelihood, int max_rows) {
   check_2d("importance_log_likelihood", x, "x");
   check_same_shape("importance_log_likelihood", mu, logvar);
   check_2d("importance_log_likelihood", mu, "mu");
@@ -153,6 +154,8 @@ LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& m
         double lw = 0.0;  // log p(x|z): −Σ_d [max(l,0) − l·x + log(1 + e^−|l|)]
         for (int d = 0; d < D; ++d)
           lw -= std::max(double(l[d]), 0.0) - double(l[d]) * xi[d] + std::log1p(std::exp(-std::fabs(double(l[d]))));
+        if (likelihood == PixelLikelihood::ContinuousBernoulli)
+          for (int d = 0; d < D; ++d) lw += cb_log_c(l[d]);
         for (int j = 0; j < Z; ++j) {  // + log p(z) − log q(z|x); the ½ log 2π cancel
           const double zj = z.data()[size_t(r) * Z + j], ej = eps.data()[size_t(r) * Z + j];
           lw += -0.5 * zj * zj + 0.5 * (double(logvar.data()[size_t(image[r]) * Z + j]) + ej * ej);

@@ -55,8 +55,11 @@ Tensor dec_kl_loss(const Tensor& q, const Tensor& p);
 //   log p(x) ≈ L_k = log (1/k) Σ_s w_s,   w_s = p(x|z_s) p(z_s) / q(z_s|x)
 // is a lower bound too, but one that rises with k towards log p(x) (L_1 is the ELBO
 // with a one-sample KL). p(z) = N(0,I), q = N(μ, σ²), p(x|z) Bernoulli with the decoder's
-// logits, as in the VAE loss. Everything after the decoder is in double and the sum
+// logits, as in the VAE loss (or continuous Bernoulli: + log C(l) per pixel). Everything after the decoder is in double and the sum
 // over s is a log-sum-exp, so w_s of e^−3000 are no trouble.
+// Which density p(x|z) the decoder's logits stand for: Bernoulli (bce_loss, not a density
+// on [0,1] for grey pixels) or the continuous Bernoulli (continuous_bernoulli_loss).
+enum class PixelLikelihood { Bernoulli, ContinuousBernoulli };
 struct LogLikelihoodEstimate {
   double mean = 0.0;        // (1/N) Σ_i L_k(x_i), nats per image
   double std_error = 0.0;   // standard deviation of the L_k(x_i) over images / √N
@@ -71,7 +74,9 @@ using DecodeLogits = std::function<Tensor(const Tensor& z, std::span<const int> 
 // the same seed. Runs under NoGrad. Throws std::invalid_argument on mismatched shapes
 // or k < 1.
 LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& mu, const Tensor& logvar, int k,
-                                                Rng& rng, const DecodeLogits& decode_logits, int max_rows = 4096);
+                                                Rng& rng, const DecodeLogits& decode_logits,
+                                                PixelLikelihood likelihood = PixelLikelihood::Bernoulli,
+                                                int max_rows = 4096);
 
 // Fraction of rows whose largest logit is the label.
 float accuracy(const Tensor& logits, std::span<const int> labels);

@@ -44,6 +44,25 @@ TEST_CASE("iwae: k = 1 with a fixed ε is exactly −(recon + one-sample KL) of 
   MESSAGE("analytic KL " << l.kl << ", one-sample KL " << kl_mc);
 }
 
+TEST_CASE("iwae: the continuous Bernoulli adds Σ_d log C(l_d) to each log weight") {
+  // With k = 1 and the same ε, the two estimates differ per image by exactly the
+  // normaliser of the decoded logits (nn/losses.h, cb_log_normalizer).
+  Rng rng(12);
+  const Dataset data = make_tiny_images(10, 8, rng);
+  VAE vae(64, 16, 2, rng);
+  Rng r1(5), r2(5), r3(5);
+  const LogLikelihoodEstimate bern = vae.log_likelihood(data.images, 1, r1);
+  const LogLikelihoodEstimate cb = vae.log_likelihood(data.images, 1, r2, PixelLikelihood::ContinuousBernoulli);
+  NoGrad ng;
+  const VAE::Posterior q = vae.encode(data.images);
+  const Tensor logc = cb_log_normalizer(vae.decode_logits(reparameterize(q.mu, q.logvar, r3)));
+  for (int i = 0; i < data.size(); ++i) {
+    double s = 0;
+    for (int d = 0; d < 64; ++d) s += logc.at(i, d);
+    CHECK(cb.per_image[i] - bern.per_image[i] == doctest::Approx(s).epsilon(1e-5));
+  }
+}
+
 TEST_CASE("iwae: over many ε, k = 1 averages to the negative ELBO (analytic KL)") {
   Rng rng(4);
   const Dataset data = make_tiny_images(16, 8, rng);
@@ -157,8 +176,8 @@ TEST_CASE("iwae: the CVAE's estimate, chunked rows, and bad arguments") {
     for (int r = 0; r < z.rows(); ++r) yz.data()[size_t(r) * 5 + data.labels[image[r]]] = 1.0f;
     return cvae.decode_logits(z, yz);
   };
-  const LogLikelihoodEstimate by4 = importance_log_likelihood(data.images, q.mu, q.logvar, 6, r2, decode, 4);
-  const LogLikelihoodEstimate by7 = importance_log_likelihood(data.images, q.mu, q.logvar, 6, r3, decode, 7);
+  const LogLikelihoodEstimate by4 = importance_log_likelihood(data.images, q.mu, q.logvar, 6, r2, decode, PixelLikelihood::Bernoulli, 4);
+  const LogLikelihoodEstimate by7 = importance_log_likelihood(data.images, q.mu, q.logvar, 6, r3, decode, PixelLikelihood::Bernoulli, 7);
   REQUIRE(by4.per_image.size() == 12);
   REQUIRE(by7.per_image.size() == 12);
   for (int i = 0; i < 12; ++i) {
