@@ -67,7 +67,7 @@ int count_lines(const std::string& path) {
 
 int count_char(const std::string& s, char c) { return int(std::count(s.begin(), s.end(), c)); }
 
-bool have_gnuplot() { return fs::exists("/usr/bin/gnuplot"); }
+bool have_gnuplot() { return !find_on_path("gnuplot").empty(); }
 
 Tensor ramp_images(int n, int h, int w, int channels = 1) {
   std::vector<float> v(size_t(n) * h * w * channels);
@@ -246,7 +246,7 @@ TEST_CASE("check_finite: NaN and ±Inf stop training with where and which term")
 
 TEST_CASE("plot_lines: a PNG beside its CSV and gnuplot script") {
   if (!have_gnuplot()) {
-    MESSAGE("skipped: /usr/bin/gnuplot is not installed (apt-get install gnuplot-nox)");
+    MESSAGE("skipped: no gnuplot on the PATH (apt-get install gnuplot-nox, brew install gnuplot)");
     return;
   }
   TempDir dir;
@@ -273,7 +273,7 @@ TEST_CASE("plot_lines: a PNG beside its CSV and gnuplot script") {
 
 TEST_CASE("plot_scatter_by_class: a PNG and a CSV with one row per point") {
   if (!have_gnuplot()) {
-    MESSAGE("skipped: /usr/bin/gnuplot is not installed (apt-get install gnuplot-nox)");
+    MESSAGE("skipped: no gnuplot on the PATH (apt-get install gnuplot-nox, brew install gnuplot)");
     return;
   }
   TempDir dir;
@@ -326,9 +326,40 @@ TEST_CASE("plots: clear errors for bad input and a missing gnuplot") {
   const char* old = std::getenv("PATH");
   const std::string saved = old ? old : "";
   setenv("PATH", dir.path.c_str(), 1);
+  const char* not_found = "gnuplot not found: install gnuplot-nox (make tutorial-N installs it)";
+  CHECK_THROWS_WITH_AS(plot_lines(png, "t", "x", "y", {"a"}, {{1.0, 2.0}}), not_found, GnuplotNotFound);
+  // Under qemu-user posix_spawnp succeeds and the child exits 127 instead: the same error.
+  const std::string fake = dir.file("gnuplot");
+  std::ofstream(fake) << "#!/bin/sh\nexit 127\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  CHECK_THROWS_WITH_AS(plot_lines(png, "t", "x", "y", {"a"}, {{1.0, 2.0}}), not_found, GnuplotNotFound);
+  // Any other failure is gnuplot's own, reported with its exit status and message.
+  std::ofstream(fake) << "#!/bin/sh\necho 'line 3: no such terminal' >&2\nexit 1\n";
   CHECK_THROWS_WITH_AS(plot_lines(png, "t", "x", "y", {"a"}, {{1.0, 2.0}}),
-                       "gnuplot not found: install gnuplot-nox (make tutorial-N installs it)", GnuplotNotFound);
+                       doctest::Contains("(exit status 1): line 3: no such terminal"), std::runtime_error);
   setenv("PATH", saved.c_str(), 1);
+}
+
+TEST_CASE("find_on_path: the first executable file of that name in PATH order") {
+  TempDir dir;
+  const fs::path plain = dir.path / "plain", exec1 = dir.path / "exec1", exec2 = dir.path / "exec2";
+  for (const fs::path& d : {plain, exec1, exec2}) {
+    fs::create_directory(d);
+    std::ofstream(d / "aet_tool") << "#!/bin/sh\n";
+  }
+  fs::permissions(exec1 / "aet_tool", fs::perms::owner_all);
+  fs::permissions(exec2 / "aet_tool", fs::perms::owner_all);
+  fs::create_directories(dir.path / "dironly" / "aet_tool");
+  const char* old = std::getenv("PATH");
+  const std::string saved = old ? old : "";
+  // A file without the execute bit and a directory of that name are passed over.
+  const std::string path = (dir.path / "nonexistent").string() + ":" + plain.string() + ":" +
+                           (dir.path / "dironly").string() + ":" + exec1.string() + ":" + exec2.string();
+  setenv("PATH", path.c_str(), 1);
+  CHECK(find_on_path("aet_tool") == (exec1 / "aet_tool").string());
+  CHECK(find_on_path("aet_no_such_tool").empty());
+  setenv("PATH", saved.c_str(), 1);
+  CHECK(find_on_path("sh").ends_with("/sh"));  // every POSIX system has one on its PATH
 }
 
 TEST_CASE("ProgressBar: off a terminal, silent until one summary line") {

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -96,10 +97,27 @@ std::string script_header(const std::string& gp_path, const std::string& png_pat
       gp_quote(title), gp_quote(xlabel), gp_quote(ylabel));
 }
 
+// A pipe whose ends are closed in every spawned program (FD_CLOEXEC), so gnuplot never
+// holds our read end open. pipe + fcntl rather than pipe2(O_CLOEXEC), which macOS lacks;
+// a program spawned by another thread in between could inherit the ends, which costs
+// nothing here but a late EOF.
+bool cloexec_pipe(int fds[2]) {
+  if (pipe(fds) != 0) return false;
+  for (int i = 0; i < 2; ++i)
+    if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) != 0) {
+      const int err = errno;
+      close(fds[0]);
+      close(fds[1]);
+      errno = err;
+      return false;
+    }
+  return true;
+}
+
 // Runs `gnuplot script` and waits for it; throws if it cannot start or does not exit 0.
 void run_gnuplot(const std::string& script) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
+  if (!cloexec_pipe(fds))
     throw std::runtime_error(fmt::format("cannot run gnuplot on {}: pipe: {}", script, std::strerror(errno)));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -130,6 +148,9 @@ void run_gnuplot(const std::string& script) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+  // Where posix_spawnp starts the child before it looks for the program (qemu-user, some
+  // older libcs), a missing gnuplot is a child that exits 127, the shell's "not found".
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) throw GnuplotNotFound();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const std::string how = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
                                               : fmt::format("signal {}", WTERMSIG(status));
@@ -141,6 +162,23 @@ void run_gnuplot(const std::string& script) {
 }
 
 }  // namespace
+
+std::string find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  // POSIX: an unset PATH means an implementation-defined default; this is glibc's.
+  const std::string dirs = path != nullptr ? path : "/bin:/usr/bin";
+  size_t start = 0;
+  for (;;) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    // An empty entry means the current directory.
+    const std::string dir = end > start ? dirs.substr(start, end - start) : std::string(".");
+    const std::string candidate = dir + "/" + program;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec) && access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (end == dirs.size()) return "";
+    start = end + 1;
+  }
+}
 
 void plot_lines(const std::string& png_path, const std::string& title, const std::string& xlabel,
                 const std::string& ylabel, const std::vector<std::string>& series_names,

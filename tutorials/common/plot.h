@@ -26,6 +26,10 @@ class GnuplotNotFound : public std::runtime_error {
   GnuplotNotFound();
 };
 
+// The full path of the first executable file named `program` in the directories of
+// $PATH, or "" if there is none (what a shell's `command -v` finds).
+std::string find_on_path(const std::string& program);
+
 // One line per series, series[k][i] drawn at x = i + 1 (an epoch, say). Series may have
 // different lengths; NaN and ±Inf values are left out (written as empty CSV cells).
 // log_y draws the y axis on a log scale, useful when a loss falls over decades.
