@@ -2,27 +2,31 @@
 // state, "rng.*", "epoch", and the loss history as two tensors.
 #include "nn/training_state.h"
 
-#include <cmath>
 #include <stdexcept>
 
 #include "nn/checkpoint.h"
+#include "nn/progress.h"
 
 namespace aet {
 
-// A step can turn the weights to NaN after the last loss was checked; saving them
-// would replace the last good checkpoint with garbage, so we refuse.
-static void check_parameters_finite(const Module& model, const std::string& path) {
-  for (const auto& p : model.parameters())
-    for (float v : p.tensor.values())
-      if (!std::isfinite(v))
-        throw std::runtime_error("not saving " + path + ": parameter '" + p.name +
-                                 "' contains NaN or Inf (training diverged); the previous checkpoint is kept. "
-                                 "Try a smaller learning rate.");
+// A step can turn the weights to NaN while the loss stays finite (see
+// check_finite_parameters); saving them would replace the last good checkpoint with
+// garbage, so we refuse, naming the epoch. A loop that calls check_finite_parameters
+// after each step stops earlier and names the batch too.
+static void check_parameters_finite(const Module& model, const std::string& path, int epoch) {
+  const ParamList params = model.parameters();
+  if (const NamedTensor* bad = find_non_finite(params)) {
+    const std::string term = "parameter '" + bad->name + "'";
+    throw NonFiniteLoss("not saving " + path + " after epoch " + std::to_string(epoch) + ": " + term +
+                            " contains NaN or Inf (training diverged); the previous checkpoint is kept. "
+                            "Try a smaller learning rate.",
+                        term, epoch, -1);
+  }
 }
 
 void save_training_state(const std::string& path, const Module& model, const Optimizer& opt,
                          const Rng& rng, int epoch, const TrainingHistory& history) {
-  check_parameters_finite(model, path);
+  check_parameters_finite(model, path, epoch);
   Checkpoint ck;
   ck.tensors = prefixed("model", model.parameters());
   add_optimizer_state(ck, opt);

@@ -19,6 +19,8 @@ struct TrainingHistory {
   std::vector<float> train_loss, test_loss;  // one value per finished epoch
 };
 
+// Writes the state crash-safely (checkpoint.h). Refuses, keeping the previous file, when
+// a parameter holds NaN or Inf: throws NonFiniteLoss (nn/progress.h) naming it and the epoch.
 void save_training_state(const std::string& path, const Module& model, const Optimizer& opt,
                          const Rng& rng, int epoch, const TrainingHistory& history = {});
 

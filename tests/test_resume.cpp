@@ -6,9 +6,11 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "autograd/gemm.h"
 #include "datasets/loader.h"
 #include "datasets/synthetic.h"
 #include "models/autoencoder.h"
@@ -48,6 +50,7 @@ struct Run {
         check_finite(loss.item(), "reconstruction (MSE)", epoch, b.index);
         backward(loss);
         adam.step();
+        check_finite_parameters(ae, epoch, b.index);
         losses.push_back(loss.item());
       }
       save_training_state(ckpt, ae, adam, rng, epoch);
@@ -102,29 +105,90 @@ TEST_CASE("a save that fails between write and rename keeps the previous checkpo
     CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
 }
 
+// Forces a GEMM kernel for one scope. How an overflow turns into NaN differs between
+// kernels: with the portable one the weights turn NaN while the loss stays finite.
+struct ForcedKernel {
+  explicit ForcedKernel(const char* name) { gemm_force_kernel(name); }
+  ~ForcedKernel() { gemm_force_kernel("auto"); }
+};
+
 TEST_CASE("an exploding learning rate stops training with epoch, batch and term, keeping the last checkpoint") {
+  // Whichever guard fires first (the loss before backward, or the parameters after the
+  // step) names the epoch, the batch and what became NaN or Inf.
+  for (const std::string kernel : {"auto", "portable"}) {
+    CAPTURE(kernel);
+    ForcedKernel forced(kernel.c_str());
+    TempDir dir;
+    const std::string path = (dir.path / "state.ckpt").string();
+    Run run(5);
+    run.train(1, 1, path);
+    const std::vector<float> good = all_values(run.ae);
+    bool stopped = false;
+    try {
+      run.train(2, 50, path, /*lr_scale=*/1e30f);
+    } catch (const NonFiniteLoss& e) {
+      stopped = true;
+      const std::string msg = e.what();
+      MESSAGE("kernel " << kernel << ": " << msg);
+      CHECK(e.epoch() >= 2);
+      CHECK(e.batch() >= 0);
+      CHECK(msg.find("epoch " + std::to_string(e.epoch()) + ", batch " + std::to_string(e.batch())) !=
+            std::string::npos);
+      const bool loss_term = e.term() == "reconstruction (MSE)", parameter = e.term().starts_with("parameter '");
+      CHECK((loss_term || parameter));
+      CHECK(msg.find(e.term()) != std::string::npos);
+    }
+    REQUIRE(stopped);
+    Run reloaded(5);
+    const int epoch = load_training_state(path, reloaded.ae, reloaded.adam, reloaded.rng);
+    CHECK(epoch >= 1);
+    for (float v : all_values(reloaded.ae)) CHECK(std::isfinite(v));
+    if (epoch == 1) CHECK(all_values(reloaded.ae) == good);
+  }
+}
+
+TEST_CASE("check_finite_parameters and the save name the parameter that became NaN or Inf") {
   TempDir dir;
   const std::string path = (dir.path / "state.ckpt").string();
-  Run run(5);
+  Run run(2);
   run.train(1, 1, path);
-  const std::vector<float> good = all_values(run.ae);
-  bool stopped = false;
+  CHECK_NOTHROW(check_finite_parameters(run.ae, 1, 7));
+  const ParamList params = run.ae.parameters();
+  // The smallest parameter (the latent layer's bias, 4 floats) is scanned only by the
+  // scalar tail after the 16-float blocks; its last element is poisoned.
+  size_t small = 0;
+  for (size_t i = 1; i < params.size(); ++i)
+    if (params[i].tensor.size() < params[small].tensor.size()) small = i;
+  REQUIRE(params[small].tensor.size() < 16);
+  Tensor poisoned = params[small].tensor;
+  poisoned.data()[poisoned.size() - 1] = std::numeric_limits<float>::infinity();
+  const std::string term = "parameter '" + params[small].name + "'";
   try {
-    run.train(2, 50, path, /*lr_scale=*/1e30f);
+    check_finite_parameters(run.ae, 3, 17);
+    FAIL("no exception");
   } catch (const NonFiniteLoss& e) {
-    stopped = true;
-    const std::string msg = e.what();
-    CHECK(msg.find("epoch " + std::to_string(e.epoch())) != std::string::npos);
-    CHECK(msg.find("batch " + std::to_string(e.batch())) != std::string::npos);
-    CHECK(msg.find("reconstruction (MSE)") != std::string::npos);
-    CHECK(e.term() == "reconstruction (MSE)");
+    CHECK(std::string(e.what()) == term + " became NaN or Inf at epoch 3, batch 17 (after the optimizer step) — "
+                                          "training stopped; the last good checkpoint is kept. Try a smaller "
+                                          "learning rate.");
+    CHECK(e.term() == term);
+    CHECK(e.epoch() == 3);
+    CHECK(e.batch() == 17);
   }
-  REQUIRE(stopped);
-  Run reloaded(5);
-  const int epoch = load_training_state(path, reloaded.ae, reloaded.adam, reloaded.rng);
-  CHECK(epoch >= 1);
+  // A NaN in the middle of a block of the first parameter (2048 floats) is found first.
+  REQUIRE(small != 0);
+  Tensor first = params[0].tensor;
+  first.data()[first.size() / 2 + 3] = std::nanf("");
+  const std::string first_term = "parameter '" + params[0].name + "' became NaN or Inf at epoch 1, batch 0";
+  CHECK_THROWS_WITH_AS(check_finite_parameters(run.ae, 1, 0), doctest::Contains(first_term.c_str()), NonFiniteLoss);
+
+  // A loop without the check still learns the epoch from the save, which keeps the old file.
+  const std::string msg = "not saving " + path + " after epoch 2: parameter '" + params[0].name +
+                          "' contains NaN or Inf (training diverged); the previous checkpoint is kept. Try a "
+                          "smaller learning rate.";
+  CHECK_THROWS_WITH_AS(save_training_state(path, run.ae, run.adam, run.rng, 2), msg.c_str(), NonFiniteLoss);
+  Run reloaded(2);
+  CHECK(load_training_state(path, reloaded.ae, reloaded.adam, reloaded.rng) == 1);
   for (float v : all_values(reloaded.ae)) CHECK(std::isfinite(v));
-  if (epoch == 1) CHECK(all_values(reloaded.ae) == good);
 }
 
 TEST_CASE("resuming with a checkpoint from a different model names the tensor and both shapes") {
