@@ -18,7 +18,9 @@
 // loop of independent FMAs on one core; "% peak" is against the widest vectors the CPU
 // has (what OpenBLAS uses) times the thread count.
 #include <dlfcn.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +84,9 @@ double seconds_since(Clock::time_point t0) {
 }
 
 // ---- peak: independent FMA chains that never touch memory --------------------------
+// x86 only; each probe runs only on a CPU that has its instructions (an AVX2 probe on a
+// CPU without AVX2 dies of SIGILL). Elsewhere the peak is unknown and "% peak" is left out.
+#if defined(__x86_64__) || defined(__i386__)
 // 12 accumulators cover the FMA latency (4 cycles) times the two FMA ports with room.
 __attribute__((target("avx2,fma"))) double peak_avx2_gflops() {
     __m256 acc[12];
@@ -112,6 +117,7 @@ __attribute__((target("avx512f"))) double peak_avx512_gflops() {
     if (_mm512_cvtss_f32(sum) == 12345.0f) std::puts("");
     return iters * 12.0 * 16 * 2 / s * 1e-9;
 }
+#endif
 
 // ---- timing ------------------------------------------------------------------------
 // Seconds per call, for `reps` back-to-back calls.
@@ -128,6 +134,9 @@ int calibrate(const std::function<void()>& fn, double target) {
     return std::max(1, int(target / per_call));
 }
 
+// g as a percentage of peak, or 0 when the peak is unknown (0).
+double percent_of(double peak, double g) { return peak > 0 ? 100 * g / peak : 0.0; }
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -143,11 +152,16 @@ struct Shape {
 // core that OPENBLAS_CORETYPE forces (or OpenBLAS's own choice).
 int measure_one() {
     const OpenBlas blas = load_openblas();
+#if defined(__x86_64__) || defined(__i386__)
     const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool has_avx512 = __builtin_cpu_supports("avx512f");
-    const std::string kernel = aet::gemm_kernel_name();
     const double peak2 = has_avx2 ? peak_avx2_gflops() : 0.0;
     const double peak512 = has_avx512 ? peak_avx512_gflops() : 0.0;
+#else
+    const bool has_avx512 = false;  // no peak probe off x86: "% peak" shows 0
+    const double peak2 = 0.0, peak512 = 0.0;
+#endif
+    const std::string kernel = aet::gemm_kernel_name();
     // % peak is against the vectors our kernel uses; the portable kernel against AVX2's,
     // which is what the CPU could do.
     const double peak = kernel == "avx512" ? peak512 : peak2;
@@ -221,8 +235,8 @@ int measure_one() {
             const double g_ours = flops / median(t_ours) * 1e-9;
             const double g_blas = flops / median(t_blas) * 1e-9;
             std::printf("| %-24s | %3d | %9.1f | %4.0f%% | %13.1f | %4.0f%% | %12.2fx |\n",
-                        s.name, threads, g_ours, 100 * g_ours / (peak * threads), g_blas,
-                        100 * g_blas / (peak * threads), median(ratios));
+                        s.name, threads, g_ours, percent_of(peak * threads, g_ours), g_blas,
+                        percent_of(peak * threads, g_blas), median(ratios));
             std::fflush(stdout);
         }
     }
@@ -251,8 +265,10 @@ int run_pair(const char* argv0, const char* kernel, const char* coretype) {
 int main(int argc, char** argv) {
     if (argc > 1 && std::string(argv[1]) == "--one") return measure_one();
     int failed = 0;
+#if defined(__x86_64__) || defined(__i386__)
     if (__builtin_cpu_supports("avx512f")) failed |= run_pair(argv[0], "avx512", "SkylakeX");
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) failed |= run_pair(argv[0], "avx2", "Haswell");
+#endif
     failed |= run_pair(argv[0], "auto", nullptr);
     return failed;
 }
