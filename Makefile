@@ -7,15 +7,29 @@
 #   make tutorials     build every tutorial (so none can silently rot)
 #   make bench         build and run the benchmarks (installs the benchmark peers)
 #   make data          find Fashion-MNIST, or download it into the cache (DATASET=mnist for MNIST)
+#   make doctor        one screen about this machine's setup, to paste into a question
+#   make test-clang    the suite built by clang (build-clang/); test-libcxx: clang + libc++
 #   make clean
 # Objects go under build/; header dependencies are tracked with -MMD -MP.
 
 CXX      ?= g++
 OPTFLAGS ?= -O2 -g
 # -fno-math-errno lets g++ vectorise sqrt (Adam); nothing here reads errno after math calls.
-CXXFLAGS := $(OPTFLAGS) -std=c++20 -Wall -Wextra -fno-math-errno -pthread -I. -MMD -MP
+# third_party/stb is searched after the system folders: a fallback for machines with no
+# stb package (macOS), never used where Debian's libstb-dev is installed.
+CXXFLAGS := $(OPTFLAGS) -std=c++20 -Wall -Wextra -fno-math-errno -pthread -I. -idirafter third_party/stb -MMD -MP
 LDLIBS   := -lfmt -lz -pthread
 BUILD    := build
+
+# macOS: Homebrew puts headers and libraries under its prefix (/opt/homebrew on Apple
+# silicon, /usr/local on Intel), where Apple's clang does not look by itself.
+ifeq ($(shell uname -s),Darwin)
+  BREW_PREFIX := $(shell brew --prefix 2>/dev/null)
+  ifneq ($(BREW_PREFIX),)
+    CXXFLAGS += -isystem $(BREW_PREFIX)/include
+    LDLIBS   := -L$(BREW_PREFIX)/lib $(LDLIBS)
+  endif
+endif
 
 # Files named *_avx2.cpp / *_avx512.cpp hold kernels compiled for AVX2+FMA / AVX-512;
 # they run only after a run-time CPU check, so the rest of the library stays portable.
@@ -28,7 +42,7 @@ AVX512_FLAGS := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
 
 # Builds run in parallel on every core (the install steps below are chained, so two
 # apt-get never run at once).
-JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+JOBS     ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 SUBMAKE  := $(MAKE) --no-print-directory -j$(JOBS)
 
 # Debian packages each target needs (installed on demand by scripts/install-deps.sh).
@@ -54,8 +68,11 @@ TUT_DIRS := $(sort $(wildcard tutorials/[0-9][0-9]-*))
 TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
 BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
+TOOL_SRC := $(wildcard tools/*.cpp)
+TOOL_BINS := $(TOOL_SRC:tools/%.cpp=$(BUILD)/tools/%)
 
-.PHONY: all lib test test-asan test-kernels test-aarch64 fuzz tutorials bench data clean deps deps-data deps-plot deps-bench
+.PHONY: all lib test test-asan test-kernels test-aarch64 test-clang test-libcxx fuzz tutorials bench data doctor \
+        clean deps deps-data deps-plot deps-bench
 .DEFAULT_GOAL := all
 
 all: lib
@@ -92,9 +109,9 @@ $(LIB): $(LIB_OBJ)
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $(TEST_OBJ) $(LIB) $(LDLIBS) -o $@
 
-# The suite also runs every tutorial in --smoke mode, so they are built first.
+# The suite also runs every tutorial in --smoke mode and tools/doctor, so they are built first.
 test: deps-data deps-plot | deps
-	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA)
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA) $(TOOL_BINS)
 	$(TEST_BIN)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, built apart in
@@ -102,14 +119,15 @@ test: deps-data deps-plot | deps
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 test-asan: deps-data deps-plot | deps
 	@$(SUBMAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" KERNEL_OPT= \
-	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%) $(GET_DATA:$(BUILD)/%=build-asan/%)
+	  build-asan/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-asan/%) $(GET_DATA:$(BUILD)/%=build-asan/%) \
+	  $(TOOL_BINS:$(BUILD)/%=build-asan/%)
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  AET_TUTORIAL_BIN_DIR=build-asan/tutorials build-asan/tests/run_tests
 
 # The suite again with each other GEMM kernel this CPU can run forced (AET_GEMM_KERNEL):
 # on an AVX-512 machine the AVX2 and portable kernels, as most students' laptops pick.
 test-kernels: deps-data deps-plot | deps
-	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA)
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA) $(TOOL_BINS)
 	scripts/test-every-kernel.sh $(TEST_BIN)
 
 # The same suite and tutorials cross-built for ARM64 (Debian's g++-aarch64-linux-gnu),
@@ -122,8 +140,28 @@ test-aarch64: deps-data deps-plot | deps
 	@scripts/install-arm64-deps.sh
 	@$(SUBMAKE) BUILD=build-aarch64 CXX=$(AARCH64_CXX) OPTFLAGS="-O2 -g -DFMT_HEADER_ONLY" \
 	  LDLIBS="-lz -pthread -static" build-aarch64/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-aarch64/%) \
-	  $(GET_DATA:$(BUILD)/%=build-aarch64/%)
+	  $(GET_DATA:$(BUILD)/%=build-aarch64/%) $(TOOL_BINS:$(BUILD)/%=build-aarch64/%)
 	scripts/test-under-qemu.sh build-aarch64
+
+# The same suite built by clang, against GNU's libstdc++ (build-clang/) and against LLVM's
+# libc++ (build-libcxx/), the library Apple's toolchain uses. -Werror: both must build
+# without a warning. Debian's libfmt.so is built for libstdc++, so the libc++ build uses
+# fmt header-only.
+CLANG_FLAGS := -O2 -g -Werror
+test-clang: deps-data deps-plot | deps
+	@scripts/install-deps.sh clang
+	@$(SUBMAKE) BUILD=build-clang CXX=clang++ OPTFLAGS="$(CLANG_FLAGS)" \
+	  build-clang/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-clang/%) $(TOOL_BINS:$(BUILD)/%=build-clang/%) \
+	  $(GET_DATA:$(BUILD)/%=build-clang/%)
+	AET_TUTORIAL_BIN_DIR=build-clang/tutorials build-clang/tests/run_tests
+
+test-libcxx: deps-data deps-plot | deps
+	@scripts/install-deps.sh clang libc++-dev libc++abi-dev
+	@$(SUBMAKE) BUILD=build-libcxx CXX="clang++ -stdlib=libc++" OPTFLAGS="$(CLANG_FLAGS) -DFMT_HEADER_ONLY" \
+	  LDLIBS="$(filter-out -lfmt,$(LDLIBS))" \
+	  build-libcxx/tests/run_tests $(TUT_BINS:$(BUILD)/%=build-libcxx/%) $(TOOL_BINS:$(BUILD)/%=build-libcxx/%) \
+	  $(GET_DATA:$(BUILD)/%=build-libcxx/%)
+	AET_TUTORIAL_BIN_DIR=build-libcxx/tutorials build-libcxx/tests/run_tests
 
 # libFuzzer targets for the IDX reader and the checkpoint loader (clang, not part of
 # `make test`). Each runs FUZZ_SECONDS on a copy of its checked-in seed corpus;
@@ -173,6 +211,15 @@ $(GET_DATA): datasets/cli/get_data.cpp $(LIB)
 data: | deps
 	@$(SUBMAKE) $(GET_DATA)
 	$(GET_DATA) --dataset $(DATASET)
+# ---- tools -------------------------------------------------------------------
+$(BUILD)/tools/%: tools/%.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+
+# ARGS="--data DIR" checks another data folder.
+doctor: | deps
+	@$(SUBMAKE) $(BUILD)/tools/doctor
+	@./$(BUILD)/tools/doctor $(ARGS)
 
 # ---- benchmarks --------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.cpp $(LIB)
@@ -191,6 +238,6 @@ bench: deps deps-data deps-bench
 	    ./$(BUILD)/bench/epoch || exit 1; fi
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz build-aarch64
+	rm -rf $(BUILD) build-asan build-fuzz build-aarch64 build-clang build-libcxx
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d) $(GET_DATA).d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d) $(GET_DATA).d $(TOOL_BINS:=.d)
