@@ -27,6 +27,7 @@ class CVAE : public Module {
                                        PixelLikelihood likelihood = PixelLikelihood::Bernoulli) const;
 
   ParamList parameters() const override;
+  int input_dim() const { return input_dim_; }
   int latent_dim() const { return latent_; }
   int num_classes() const { return classes_; }
 

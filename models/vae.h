@@ -40,6 +40,7 @@ class VAE : public Module {
                                        PixelLikelihood likelihood = PixelLikelihood::Bernoulli) const;
 
   ParamList parameters() const override;
+  int input_dim() const { return input_dim_; }
   int latent_dim() const { return latent_; }
 
   Linear enc_hidden, enc_mu, enc_logvar;

@@ -93,7 +93,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     apply_common_flags(opt);
-    auto [dir, train, test] = load_tutorial_data(opt);
+    TutorialData data = load_tutorial_data(opt);
+    // References rather than `auto [dir, train, test]`: lambdas below use them, and clang
+    // before 16 (Xcode 14 and older) cannot capture a structured binding.
+    const std::string& dir = data.dir;
+    Dataset &train = data.train, &test = data.test;
     fmt::print("Fashion-MNIST: {} training and {} test images of {}x{} = {} pixels (from {})\n", train.size(),
                test.size(), train.height, train.width, train.dim(), dir);
 
@@ -178,7 +182,7 @@ int main(int argc, char** argv) {
     std::vector<float> cells;
     std::vector<std::string> row_labels;
     for (const auto& [ca, cb] : pairs) {
-      const auto first_of = [&](int c) { return int(std::ranges::find(test.labels, c) - test.labels.begin()); };
+      const auto first_of = [&](int c) { return int(std::find(test.labels.begin(), test.labels.end(), c) - test.labels.begin()); };
       Tensor ends = subset(test, std::vector<int>{first_of(ca), first_of(cb)}).images;
       Tensor mu = mean_codes(vae, ends);
       std::vector<float> z;

@@ -104,7 +104,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     apply_common_flags(opt);
-    auto [dir, train, test] = load_tutorial_data(opt);
+    TutorialData data = load_tutorial_data(opt);
+    // References rather than `auto [dir, train, test]`: lambdas below use them, and clang
+    // before 16 (Xcode 14 and older) cannot capture a structured binding.
+    const std::string& dir = data.dir;
+    Dataset &train = data.train, &test = data.test;
     if (opt.smoke) classifier_epochs = 1, per_class = 50;
     const int C = train.num_classes;
     const auto& names = train.class_names;
