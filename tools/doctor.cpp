@@ -74,19 +74,23 @@ std::string os_line() {
 
 std::string compiler_line() {
 #if defined(__apple_build_version__)
-  return "Apple clang " __clang_version__;
+  std::string s = "Apple clang " __clang_version__;
 #elif defined(__clang__)
-  return "clang " __clang_version__;
+  std::string s = "clang " __clang_version__;
 #elif defined(__GNUC__)
-  return "g++ " __VERSION__;
+  std::string s = "g++ " __VERSION__;
 #else
-  return "unknown compiler";
+  std::string s = "unknown compiler";
 #endif
+  while (!s.empty() && s.back() == ' ') s.pop_back();  // __clang_version__ ends in a space
+  return s;
 }
 
 std::string cxx_library_line() {
 #if defined(_LIBCPP_VERSION)
-  return fmt::format("LLVM libc++ {}", _LIBCPP_VERSION);
+  // 14000 for LLVM 14 (major·1000 + minor·100), 160000 from LLVM 16 on (major·10000 + ...).
+  const int v = _LIBCPP_VERSION;
+  return fmt::format("LLVM libc++ {}", v >= 100000 ? v / 10000 : v / 1000);
 #elif defined(_GLIBCXX_RELEASE)
   return fmt::format("GNU libstdc++ {} ({})", _GLIBCXX_RELEASE, __GLIBCXX__);
 #else
