@@ -57,6 +57,8 @@ DEPS_BENCH := libopenblas-dev python3-torch
 TARGET_ARCH_NAME := $(firstword $(subst -, ,$(shell $(CXX) -dumpmachine)))
 ISA_SRC_x86_64  := %_neon.cpp
 ISA_SRC_aarch64 := %_avx2.cpp %_avx512.cpp
+# Apple's clang names the same target arm64 (arm64-apple-darwin23.0.0).
+ISA_SRC_arm64   := %_avx2.cpp %_avx512.cpp
 ISA_LEFT_OUT := $(or $(ISA_SRC_$(TARGET_ARCH_NAME)),%_neon.cpp %_avx2.cpp %_avx512.cpp)
 LIB_SRC  := $(filter-out $(ISA_LEFT_OUT),$(wildcard autograd/*.cpp autograd/kernels/*.cpp nn/*.cpp models/*.cpp datasets/*.cpp tutorials/common/*.cpp))
 LIB_OBJ  := $(LIB_SRC:%.cpp=$(BUILD)/%.o)

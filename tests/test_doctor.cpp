@@ -12,6 +12,7 @@
 #include <string>
 
 #include "autograd/gemm.h"
+#include "tutorials/common/plot.h"
 
 namespace fs = std::filesystem;
 
@@ -29,9 +30,22 @@ struct Output {
   std::string text;
 };
 
+// The doctor's command: directly, or through AET_TUTORIAL_LAUNCHER (qemu-aarch64 for the
+// cross-built suite) with the launcher's program made absolute, as a test below runs it
+// with a PATH that holds nothing.
+std::string launch(const fs::path& bin) {
+  const char* env = std::getenv("AET_TUTORIAL_LAUNCHER");
+  if (env == nullptr || *env == '\0') return bin.string();
+  std::string launcher = env;
+  const std::string program = launcher.substr(0, launcher.find(' '));
+  const std::string full = aet::find_on_path(program);
+  if (!full.empty()) launcher = full + launcher.substr(program.size());
+  return launcher + " " + bin.string();
+}
+
 Output run_doctor(const std::string& env, const std::string& args) {
   const fs::path log = fs::temp_directory_path() / ("aet_doctor_" + std::to_string(::getpid()) + ".log");
-  const std::string cmd = env + " " + doctor_bin().string() + " " + args + " > " + log.string() + " 2>&1";
+  const std::string cmd = env + " " + launch(doctor_bin()) + " " + args + " > " + log.string() + " 2>&1";
   const int status = std::system(cmd.c_str());
   std::ifstream in(log);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
