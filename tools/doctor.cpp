@@ -25,7 +25,8 @@
 
 #include "autograd/gemm.h"
 #include "autograd/thread_pool.h"
-#include "datasets/fashion_mnist.h"
+#include "datasets/data_source.h"
+#include "datasets/image_folder.h"
 #include "tutorials/common/plot.h"
 
 using namespace aet;
@@ -233,24 +234,31 @@ int main(int argc, char** argv) {
     fixes.push_back(fmt::format("GEMM: kernel '{}' gives wrong products here; please report this screen as a bug",
                                 gemm_kernel_name()));
 
-  const char* env_data = std::getenv("AET_DATA");
-  const std::string dir = default_data_dir(data);
-  const std::string from = !data.empty() ? "--data" : env_data && *env_data ? "AET_DATA" : "the Debian package's folder";
-  const std::vector<std::string> missing = missing_data_files(dir);
-  if (missing.empty()) {
-    row("data", fmt::format("{} (from {}): all four Fashion-MNIST files found", dir, from));
-  } else {
-    std::string list;
-    for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+  // Where the tutorials would find Fashion-MNIST (datasets/data_source.h), downloading nothing.
+  DataLocation where;
+  try {
+    where = locate_data({.dir = data, .download = false});
+  } catch (const std::exception& e) {
+    row("data", e.what());
+    fixes.push_back(platform() == Platform::Debian
+                        ? "data: sudo apt-get install dataset-fashion-mnist   (or: make data, which downloads 30 MB)"
+                        : "data: make data   (downloads Fashion-MNIST, 30 MB, into the cache)");
+  }
+  if (!where.dir.empty()) {
+    const std::vector<std::string> missing = missing_data_files(where.dir);
     std::error_code ec;
-    const std::string what = !fs::is_directory(dir, ec) ? std::string("no such folder")
-                             : missing.size() == 4      ? std::string("none of the four Fashion-MNIST files")
-                                                        : "missing " + list;
-    row("data", fmt::format("{} (from {}): {}", dir, from, what));
-    if (platform() == Platform::Debian && data.empty() && !(env_data && *env_data))
-      fixes.push_back("data: sudo apt-get install dataset-fashion-mnist   (or pass --data DIR to the tutorials)");
-    else
-      fixes.push_back(fmt::format("data: put the four Fashion-MNIST .gz files in {} or pass --data DIR", dir));
+    std::string what;
+    if (!fs::is_directory(where.dir, ec)) what = "no such folder";
+    else if (looks_like_image_folder(where.dir)) what = "an image folder (one subfolder per class)";
+    else if (missing.empty()) what = "all four Fashion-MNIST files found";
+    else if (missing.size() == 4) what = "none of the four Fashion-MNIST files";
+    else {
+      what = "missing";
+      for (const std::string& m : missing) what += (what == "missing" ? " " : ", ") + m;
+    }
+    row("data", fmt::format("{} (from {}): {}", where.dir, where.origin, what));
+    if (!what.starts_with("all") && !what.starts_with("an image"))
+      fixes.push_back(fmt::format("data: put the four Fashion-MNIST .gz files in {} or pass --data DIR", where.dir));
   }
 
   const std::string gnuplot = find_on_path("gnuplot");
