@@ -5,17 +5,28 @@
 //
 //     ‖x_i − c_j‖² = ‖x_i‖² − 2 x_i·c_j + ‖c_j‖²,                             (4)
 //
-// so the only N·K·D work is the matrix of dot products X·Cᵀ (N,K): one gemm call, which
-// is blocked, vectorised and threaded. ‖x_i‖² is computed once per call to kmeans();
-// ‖c_j‖² costs K·D per step. On Fashion-MNIST (N=10 000, D=784, K=10) a step is then a
-// few milliseconds. Eq. (4) subtracts large numbers, so in float a distance of exactly 0
-// may come out as ±1e-5; that only matters for ties between centroids, never for
-// which centroid is nearest in practice, and we clamp at 0. The inertia we report is
-// recomputed from the plain differences in double, so it is exact to rounding.
+// so the only N·K·D work is the matrix of dot products X·Cᵀ (N,K), done by gemm, which is
+// blocked and vectorised. ‖x_i‖² is computed once per call to kmeans(); ‖c_j‖² costs K·D
+// per step. assign_to_centroids_naive() is the plain loop over eq. (2), kept as the
+// reference the tests compare this path with.
+//
+// With K = 10 a step does only ~5 flops per byte of X it reads, so its speed is set by
+// how often X travels through memory, not by the multiply-adds. The step therefore walks
+// X in fixed blocks of kBlockRows rows: gemm packs a block, multiplies it and the block's
+// nearest centroids are picked while it is still in cache; the blocks are shared out over
+// the threads (parallel_chunks). The update step (3) is split over columns instead, each
+// thread summing its own columns of every point in point order.
+//
+// Thread counts never change a result: blocks have fixed edges, every distance and every
+// column sum is computed the same way whichever thread does it, and sums are added in
+// point order. Eq. (4) subtracts large numbers, so in float a distance of exactly 0 may
+// come out as ±1e-5; that only matters for near-ties between centroids, and we clamp at 0.
+// The inertia we report is recomputed from the plain differences in double.
 #include "models/kmeans.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -81,22 +92,59 @@ std::vector<float> squared_row_norms(const float* a, int n, int d) {
   return norms;
 }
 
-// ‖a − b‖² for two vectors of length d, from the differences (no cancellation).
+// ‖a − b‖² for two vectors of length d, from the differences (no cancellation), in
+// double. Seeding runs this over all of X once per seed, so it is written for speed:
+// eight partial sums in four 2-lane vectors (a GCC/Clang vector extension, one SSE2
+// register each on plain x86-64), which also breaks the chain of dependent additions.
+// The order of the additions is fixed by the code, so the result is too.
 double squared_distance(const float* a, const float* b, int d) {
-  double s = 0.0;
-  for (int t = 0; t < d; ++t) {
-    const double diff = double(a[t]) - b[t];
-    s += diff * diff;
+  typedef float Float2 __attribute__((vector_size(8)));
+  typedef double Double2 __attribute__((vector_size(16)));
+  auto diff2 = [&](int t) {
+    Float2 u, v;
+    std::memcpy(&u, a + t, sizeof u);
+    std::memcpy(&v, b + t, sizeof v);
+    return __builtin_convertvector(u, Double2) - __builtin_convertvector(v, Double2);
+  };
+  Double2 s[4] = {};
+  int t = 0;
+  for (; t + 8 <= d; t += 8)
+    for (int l = 0; l < 4; ++l) {
+      const Double2 e = diff2(t + 2 * l);
+      s[l] += e * e;
+    }
+  const Double2 total = (s[0] + s[1]) + (s[2] + s[3]);
+  double sum = total[0] + total[1];
+  for (; t < d; ++t) {
+    const double e = double(a[t]) - b[t];
+    sum += e * e;
   }
-  return s;
+  return sum;
 }
 
-// Runs fn(begin, end) over [0, n) in one contiguous chunk per thread.
-template <typename Fn>
-void parallel_rows(int n, Fn fn) {
-  const int chunks = std::min(num_threads(), std::max(1, n / 1024));
-  parallel_for(chunks, [&](int t) { fn(int(long(n) * t / chunks), int(long(n) * (t + 1) / chunks)); });
+// Points per block of the assignment step: a block of 256 points of 784 floats (800 KB)
+// stays in L2 while gemm packs and multiplies it and we pick the nearest centroids. The
+// edges are fixed (not one block per thread), so the result cannot depend on the thread
+// count.
+constexpr int kBlockRows = 256;
+
+// X cut into blocks of kBlockRows points, each block stored transposed, (D,rows): the
+// assignment step multiplies C (K,D) by a block, and gemm NN reads a (D,rows) operand
+// with plain copies, while the (rows,D) original would need 8×8 transposes in every
+// step. Made once per kmeans() call; X itself is never changed.
+std::vector<float> transposed_blocks(const float* x, int n, int d) {
+  std::vector<float> xt(size_t(n) * d);
+  for (int begin = 0; begin < n; begin += kBlockRows) {
+    const int rows = std::min(kBlockRows, n - begin);
+    float* block = xt.data() + size_t(begin) * d;
+    for (int i = 0; i < rows; ++i)
+      for (int t = 0; t < d; ++t) block[size_t(t) * rows + i] = x[size_t(begin + i) * d + t];
+  }
+  return xt;
 }
+
+// Points per thread below which seeding's distance pass is not worth waking the threads.
+constexpr size_t kMinParallelPoints = 1024;
 
 // ---- k-means++ ----------------------------------------------------------------------
 
@@ -113,10 +161,10 @@ void seed_plus_plus(const char* fn, const float* x, int n, int d, int k, Rng& rn
     if (j + 1 == k) return;
 
     // Update D² with the new seed; this N·D pass is the cost of seeding.
-    parallel_rows(n, [&](int begin, int end) {
-      for (int i = begin; i < end; ++i)
-        closest[i] = std::min(closest[i], squared_distance(x + size_t(i) * d, c, d));
-    });
+    parallel_chunks(size_t(n), kMinParallelPoints, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        closest[i] = std::min(closest[i], squared_distance(x + i * d, c, d));
+    }, 1);
 
     // Draw the next seed with P(i) = D(x_i)² / Σ D². Picture the points' weights laid
     // end to end on [0, total) and throw a dart r uniformly; it lands in exactly one
@@ -145,49 +193,79 @@ struct Lloyd {
   const float* x;
   int n, d, k;
   std::vector<float> x_norms;  // (N)   ‖x_i‖², fixed for the whole run
-  std::vector<float> dots;     // (N,K) x_i · c_j
+  std::vector<float> xt;       // (N,D) X as transposed blocks (transposed_blocks above)
+  std::vector<float> dots;     // (K,N) c_j · x_i, block by block: (K,rows) for each
   std::vector<float> nearest;  // (N)   squared distance to the assigned centroid
+  std::vector<double> sums;    // (K,D) Σ of the points of each cluster, as of `previous`
+  std::vector<int> counts;     // (K)   points in each cluster, as of `previous`
+  std::vector<int> previous;   // (N)   the assignment the sums belong to (-1: none yet)
 
   Lloyd(const float* x_, int n_, int d_, int k_)
-      : x(x_), n(n_), d(d_), k(k_), x_norms(squared_row_norms(x_, n_, d_)), dots(size_t(n_) * k_), nearest(n_) {}
+      : x(x_), n(n_), d(d_), k(k_), x_norms(squared_row_norms(x_, n_, d_)), xt(transposed_blocks(x_, n_, d_)), dots(size_t(n_) * k_), nearest(n_),
+        sums(size_t(k_) * d_), counts(k_), previous(n_) {}
 
-  // Assignment step (2) via eq. (4). Returns true if any point changed cluster.
+  // Assignment step (2) via eq. (4), one block of rows at a time (see the top of this
+  // file). Returns true if any point changed cluster.
   bool assign(const float* centroids, std::vector<int>& assignment) {
     const std::vector<float> c_norms = squared_row_norms(centroids, k, d);
-    gemm(Layout::NT, n, k, d, x, centroids, dots.data(), false);  // dots = X·Cᵀ  (N,D)·(D,K)
-    bool changed = false;
-    for (int i = 0; i < n; ++i) {
-      int best = 0;
-      float best_dist = std::numeric_limits<float>::infinity();
-      for (int j = 0; j < k; ++j) {
-        const float dist = x_norms[i] - 2.0f * dots[size_t(i) * k + j] + c_norms[j];
-        if (dist < best_dist) best_dist = dist, best = j;
+    const int blocks = (n + kBlockRows - 1) / kBlockRows;
+    std::vector<char> block_changed(blocks, 0);  // one flag per block: no two threads share one
+    parallel_chunks(size_t(blocks), 2, [&](size_t first, size_t last) {
+      for (size_t b = first; b < last; ++b) {
+        const int begin = int(b) * kBlockRows, rows = std::min(kBlockRows, n - begin);
+        float* block_dots = dots.data() + size_t(begin) * k;
+        gemm(Layout::NN, k, rows, d, centroids, xt.data() + size_t(begin) * d, block_dots, false);  // C·X_bᵀ (K,rows)
+        for (int r = 0; r < rows; ++r) {
+          const int i = begin + r;
+          int best = 0;
+          float best_dist = std::numeric_limits<float>::infinity();
+          for (int j = 0; j < k; ++j) {
+            const float dist = x_norms[i] - 2.0f * block_dots[size_t(j) * rows + r] + c_norms[j];
+            if (dist < best_dist) best_dist = dist, best = j;
+          }
+          nearest[i] = std::max(best_dist, 0.0f);
+          if (assignment[i] != best) assignment[i] = best, block_changed[b] = 1;
+        }
       }
-      nearest[i] = std::max(best_dist, 0.0f);
-      if (assignment[i] != best) assignment[i] = best, changed = true;
-    }
-    return changed;
+    }, 1);
+    return std::find(block_changed.begin(), block_changed.end(), 1) != block_changed.end();
   }
 
-  // Update step (3): each centroid moves to the mean of its points. A cluster that lost
-  // all its points has no mean; we restart it at the point worst served by its centroid
-  // (largest squared distance), which lowers J most of any single point we could take,
-  // and the next assignment step gives that point to it.
+  // Update step (3): each centroid moves to the mean of its points. The per-cluster sums
+  // are kept from step to step and only the points that changed cluster are moved from
+  // one sum to another: after the first few steps that is a handful of points, not N.
+  // Sums are in double; for pixel data (multiples of 2^-31 below 2^16) every partial sum
+  // is exact, so they equal sums recomputed from scratch bit for bit.
   void update(const std::vector<int>& assignment, float* centroids) {
-    // One task per cluster: each scans the assignment and sums its own points' rows in
-    // double, so threads never write to the same memory.
-    std::vector<int> counts(k, 0);
-    parallel_for(k, [&](int j) {
-      std::vector<double> sum(d, 0.0);
-      for (int i = 0; i < n; ++i) {
-        if (assignment[i] != j) continue;
+    std::vector<int> moved;
+    for (int i = 0; i < n; ++i)
+      if (assignment[i] != previous[i]) moved.push_back(i);
+    for (int i : moved) {
+      if (previous[i] >= 0) --counts[previous[i]];
+      ++counts[assignment[i]];
+    }
+    // Each thread owns a range of columns [lo, hi) of every sum and moves the points in
+    // point order: no two threads write the same memory, and the rounding is the same on
+    // any thread count.
+    parallel_chunks(size_t(d), 64, [&](size_t lo, size_t hi) {
+      for (int i : moved) {
         const float* row = x + size_t(i) * d;
-        for (int t = 0; t < d; ++t) sum[t] += row[t];
-        ++counts[j];
+        if (previous[i] >= 0) {
+          double* from = sums.data() + size_t(previous[i]) * d;
+          for (size_t t = lo; t < hi; ++t) from[t] -= row[t];
+        }
+        double* to = sums.data() + size_t(assignment[i]) * d;
+        for (size_t t = lo; t < hi; ++t) to[t] += row[t];
       }
-      if (counts[j] > 0)
-        for (int t = 0; t < d; ++t) centroids[size_t(j) * d + t] = float(sum[t] / counts[j]);
+      for (int j = 0; j < k; ++j) {
+        double* sum = sums.data() + size_t(j) * d;
+        if (counts[j] == 0)  // an empty cluster's sum is exactly 0, not what round-off left
+          std::fill(sum + lo, sum + hi, 0.0);
+        else
+          for (size_t t = lo; t < hi; ++t) centroids[size_t(j) * d + t] = float(sum[t] / counts[j]);
+      }
     });
+    previous = assignment;
     std::vector<int> by_distance;  // points, farthest first; built only if needed
     size_t next_far = 0;
     for (int j = 0; j < k; ++j) {
@@ -203,12 +281,15 @@ struct Lloyd {
     }
   }
 
-  // Inertia (1) from plain differences, in double.
+  // Inertia (1) from plain differences, in double: the points' distances in parallel,
+  // their sum in point order.
   double inertia(const float* centroids, const std::vector<int>& assignment) const {
-    double j = 0.0;
-    for (int i = 0; i < n; ++i)
-      j += squared_distance(x + size_t(i) * d, centroids + size_t(assignment[i]) * d, d);
-    return j;
+    std::vector<double> dist(n);
+    parallel_chunks(size_t(n), kMinParallelPoints, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        dist[i] = squared_distance(x + i * d, centroids + size_t(assignment[i]) * d, d);
+    }, 1);
+    return std::accumulate(dist.begin(), dist.end(), 0.0);
   }
 
   // Alternates (2) and (3) from the given centroids. We stop right after an assignment
@@ -218,6 +299,9 @@ struct Lloyd {
   KMeansResult run(Tensor centroids, int max_iter) {
     KMeansResult r;
     r.assignment.assign(n, -1);  // -1: the first step counts as a change
+    previous.assign(n, -1);      // and the first update sums every point
+    counts.assign(k, 0);
+    std::fill(sums.begin(), sums.end(), 0.0);
     for (;;) {
       const bool changed = assign(centroids.data(), r.assignment);
       ++r.iterations;
@@ -252,6 +336,23 @@ double assign_to_centroids(const Tensor& x, const Tensor& centroids, std::vector
   assignment.assign(x.rows(), -1);
   lloyd.assign(centroids.data(), assignment);
   return lloyd.inertia(centroids.data(), assignment);
+}
+
+double assign_to_centroids_naive(const Tensor& x, const Tensor& centroids, std::vector<int>& assignment) {
+  check_data("assign_to_centroids_naive", x);
+  check_centroids("assign_to_centroids_naive", x, centroids);
+  const int n = x.rows(), d = x.cols(), k = centroids.rows();
+  assignment.assign(n, 0);
+  double inertia = 0.0;
+  for (int i = 0; i < n; ++i) {
+    double best_dist = std::numeric_limits<double>::infinity();
+    for (int j = 0; j < k; ++j) {
+      const double dist = squared_distance(x.data() + size_t(i) * d, centroids.data() + size_t(j) * d, d);
+      if (dist < best_dist) best_dist = dist, assignment[i] = j;
+    }
+    inertia += best_dist;
+  }
+  return inertia;
 }
 
 KMeansResult kmeans_from(const Tensor& x, const Tensor& initial_centroids, int max_iter) {
