@@ -11,11 +11,14 @@
 // reference the tests compare this path with.
 //
 // With K = 10 a step does only ~5 flops per byte of X it reads, so its speed is set by
-// how often X travels through memory, not by the multiply-adds. The step therefore walks
-// X in fixed blocks of kBlockRows rows: gemm packs a block, multiplies it and the block's
-// nearest centroids are picked while it is still in cache; the blocks are shared out over
-// the threads (parallel_chunks). The update step (3) is split over columns instead, each
-// thread summing its own columns of every point in point order.
+// how much of X travels through memory, not by the multiply-adds. Two things cut that:
+//  - the step walks X in fixed blocks of kBlockRows points: gemm packs a block, multiplies
+//    it and the block's nearest centroids are picked while it is still in cache; the
+//    blocks are shared out over the threads (parallel_chunks);
+//  - after the first few steps most points are provably still with their centroid
+//    (Hamerly's bounds, see Lloyd::assign) and are not read at all.
+// The update step (3) keeps per-cluster sums and moves only the points that changed
+// cluster, split over columns so each thread owns its own part of every sum.
 //
 // Thread counts never change a result: blocks have fixed edges, every distance and every
 // column sum is computed the same way whichever thread does it, and sums are added in
@@ -192,43 +195,122 @@ void seed_plus_plus(const char* fn, const float* x, int n, int d, int k, Rng& rn
 struct Lloyd {
   const float* x;
   int n, d, k;
-  std::vector<float> x_norms;  // (N)   ‖x_i‖², fixed for the whole run
-  std::vector<float> xt;       // (N,D) X as transposed blocks (transposed_blocks above)
-  std::vector<float> dots;     // (K,N) c_j · x_i, block by block: (K,rows) for each
-  std::vector<float> nearest;  // (N)   squared distance to the assigned centroid
-  std::vector<double> sums;    // (K,D) Σ of the points of each cluster, as of `previous`
-  std::vector<int> counts;     // (K)   points in each cluster, as of `previous`
-  std::vector<int> previous;   // (N)   the assignment the sums belong to (-1: none yet)
+  std::vector<float> x_norms;   // (N)   ‖x_i‖², fixed for the whole run
+  std::vector<double> x_len;    // (N)   ‖x_i‖
+  std::vector<float> xt;        // (N,D) X as transposed blocks (transposed_blocks above)
+  std::vector<float> nearest;   // (N)   squared distance to the assigned centroid
+  std::vector<double> sums;     // (K,D) Σ of the points of each cluster, as of `previous`
+  std::vector<int> counts;      // (K)   points in each cluster, as of `previous`
+  std::vector<int> previous;    // (N)   the assignment the sums belong to (-1: none yet)
+  std::vector<double> upper;    // (N)   ≥ ‖x_i − c_a(i)‖             (see skip_test below)
+  std::vector<double> lower;    // (N)   ≤ ‖x_i − c_j‖ for every j ≠ a(i)
+  std::vector<float> last;      // (K,D) the centroids the bounds refer to
+  bool bounds_valid = false;
 
   Lloyd(const float* x_, int n_, int d_, int k_)
-      : x(x_), n(n_), d(d_), k(k_), x_norms(squared_row_norms(x_, n_, d_)), xt(transposed_blocks(x_, n_, d_)), dots(size_t(n_) * k_), nearest(n_),
-        sums(size_t(k_) * d_), counts(k_), previous(n_) {}
+      : x(x_), n(n_), d(d_), k(k_), x_norms(squared_row_norms(x_, n_, d_)), x_len(n_),
+        xt(transposed_blocks(x_, n_, d_)), nearest(n_), sums(size_t(k_) * d_), counts(k_), previous(n_),
+        upper(n_), lower(n_), last(size_t(k_) * d_) {
+    for (int i = 0; i < n; ++i) x_len[i] = std::sqrt(double(x_norms[i]));
+  }
 
-  // Assignment step (2) via eq. (4), one block of rows at a time (see the top of this
+  // Assignment step (2) via eq. (4), one block of points at a time (see the top of this
   // file). Returns true if any point changed cluster.
-  bool assign(const float* centroids, std::vector<int>& assignment) {
+  //
+  // Most points stop moving after a few steps, and Hamerly's bounds (2010) prove it
+  // without computing their distances: upper[i] bounds the distance to the assigned
+  // centroid from above, lower[i] the distance to every other one from below. When the
+  // centroids move by p_j, the triangle inequality keeps them bounds after
+  //     upper[i] += p_a(i),   lower[i] −= max_{j ≠ a(i)} p_j.
+  // Also ‖x_i − c_j‖ ≥ ‖c_a − c_j‖ − ‖x_i − c_a‖ ≥ 2 s_a − upper[i], where s_a is half the
+  // distance from c_a to its nearest other centroid. So with z = max(lower, 2 s_a − upper)
+  // every other centroid is at least z away. We skip the point only if z² exceeds upper²
+  // by more than twice the worst float error E_i of eq. (4): then computing its distances
+  // in float would pick a(i) again, so skipping never changes a result, only its cost.
+  // E_i = (D + 4)·2⁻²³·(‖x_i‖ + max_j ‖c_j‖)², twice the textbook bound for a float dot
+  // product of length D plus the three roundings of eq. (4) (Higham, "Accuracy and
+  // Stability of Numerical Algorithms", §3.1).
+  bool assign(const float* centroids, std::vector<int>& assignment, bool use_bounds) {
+    use_bounds = use_bounds && bounds_valid;
     const std::vector<float> c_norms = squared_row_norms(centroids, k, d);
+    double c_max = 0.0;
+    for (float c : c_norms) c_max = std::max(c_max, std::sqrt(double(c)));
+    const double err_scale = double(d + 4) * 0x1p-23;
+
+    // Centroid moves p_j since the bounds were made, the largest two, and s_j.
+    std::vector<double> moved(k, 0.0), half_gap(k, std::numeric_limits<double>::infinity());
+    int j_max = 0;
+    double p_max = 0.0, p_second = 0.0;
+    if (use_bounds) {
+      for (int j = 0; j < k; ++j) {
+        moved[j] = std::sqrt(squared_distance(centroids + size_t(j) * d, last.data() + size_t(j) * d, d));
+        if (moved[j] > p_max) p_second = p_max, p_max = moved[j], j_max = j;
+        else p_second = std::max(p_second, moved[j]);
+      }
+      for (int j = 0; j < k; ++j)
+        for (int l = j + 1; l < k; ++l) {
+          const double half = 0.5 * std::sqrt(squared_distance(centroids + size_t(j) * d, centroids + size_t(l) * d, d));
+          half_gap[j] = std::min(half_gap[j], half), half_gap[l] = std::min(half_gap[l], half);
+        }
+    }
+
     const int blocks = (n + kBlockRows - 1) / kBlockRows;
     std::vector<char> block_changed(blocks, 0);  // one flag per block: no two threads share one
-    parallel_chunks(size_t(blocks), 2, [&](size_t first, size_t last) {
-      for (size_t b = first; b < last; ++b) {
+    parallel_chunks(size_t(blocks), 2, [&](size_t first, size_t last_block) {
+      std::vector<int> todo;         // points of the block whose distances we compute
+      std::vector<float> gathered;   // (m,D) their rows, when they are not the whole block
+      std::vector<float> dots;       // (K,m) c_j · x_i
+      for (size_t b = first; b < last_block; ++b) {
         const int begin = int(b) * kBlockRows, rows = std::min(kBlockRows, n - begin);
-        float* block_dots = dots.data() + size_t(begin) * k;
-        gemm(Layout::NN, k, rows, d, centroids, xt.data() + size_t(begin) * d, block_dots, false);  // C·X_bᵀ (K,rows)
-        for (int r = 0; r < rows; ++r) {
-          const int i = begin + r;
+        todo.clear();
+        for (int i = begin; i < begin + rows; ++i) {
+          if (use_bounds) {
+            const int a = assignment[i];
+            upper[i] += moved[a];
+            lower[i] -= a == j_max ? p_second : p_max;
+            const double z = std::max(lower[i], 2.0 * half_gap[a] - upper[i]);
+            const double e = err_scale * (x_len[i] + c_max) * (x_len[i] + c_max);
+            if (z > 0.0 && z * z > upper[i] * upper[i] + 2.0 * e) continue;  // a(i) stays: proven
+          }
+          todo.push_back(i);
+        }
+        const int m = int(todo.size());
+        if (m == 0) continue;
+        dots.resize(size_t(k) * m);
+        if (m == rows) {  // the whole block: its transposed copy is ready, gemm NN reads it with copies
+          gemm(Layout::NN, k, m, d, centroids, xt.data() + size_t(begin) * d, dots.data(), false);  // C·X_bᵀ
+        } else {          // a few points: gather their rows, read only those
+          gathered.resize(size_t(m) * d);
+          for (int r = 0; r < m; ++r) std::copy_n(x + size_t(todo[r]) * d, d, gathered.data() + size_t(r) * d);
+          gemm(Layout::NT, k, m, d, centroids, gathered.data(), dots.data(), false);  // C·X_todoᵀ  (K,m)
+        }
+        for (int r = 0; r < m; ++r) {
+          const int i = todo[r];
           int best = 0;
-          float best_dist = std::numeric_limits<float>::infinity();
+          float best_dist = std::numeric_limits<float>::infinity(), second = best_dist;
           for (int j = 0; j < k; ++j) {
-            const float dist = x_norms[i] - 2.0f * block_dots[size_t(j) * rows + r] + c_norms[j];
-            if (dist < best_dist) best_dist = dist, best = j;
+            const float dist = x_norms[i] - 2.0f * dots[size_t(j) * m + r] + c_norms[j];
+            if (dist < best_dist) second = best_dist, best_dist = dist, best = j;
+            else second = std::min(second, dist);
           }
           nearest[i] = std::max(best_dist, 0.0f);
+          const double e = err_scale * (x_len[i] + c_max) * (x_len[i] + c_max);
+          upper[i] = std::sqrt(std::max(double(best_dist) + e, 0.0));
+          lower[i] = std::sqrt(std::max(double(second) - e, 0.0));  // k = 1: +inf, nothing to beat
           if (assignment[i] != best) assignment[i] = best, block_changed[b] = 1;
         }
       }
     }, 1);
+    std::copy_n(centroids, size_t(k) * d, last.begin());
+    bounds_valid = true;
     return std::find(block_changed.begin(), block_changed.end(), 1) != block_changed.end();
+  }
+
+  // True if some cluster has no point under `assignment`.
+  bool has_empty_cluster(const std::vector<int>& assignment) const {
+    std::vector<char> used(k, 0);
+    for (int a : assignment) used[a] = 1;
+    return std::find(used.begin(), used.end(), 0) != used.end();
   }
 
   // Update step (3): each centroid moves to the mean of its points. The per-cluster sums
@@ -302,10 +384,15 @@ struct Lloyd {
     previous.assign(n, -1);      // and the first update sums every point
     counts.assign(k, 0);
     std::fill(sums.begin(), sums.end(), 0.0);
+    bounds_valid = false;
     for (;;) {
-      const bool changed = assign(centroids.data(), r.assignment);
+      const bool changed = assign(centroids.data(), r.assignment, /*use_bounds=*/true);
       ++r.iterations;
       if (!changed || r.iterations == max_iter) break;
+      // An empty cluster restarts at the point farthest from its centroid (update), which
+      // needs every point's distance: the points skipped above have none, so recompute
+      // them all. The assignment comes out the same (see assign).
+      if (has_empty_cluster(r.assignment)) assign(centroids.data(), r.assignment, /*use_bounds=*/false);
       update(r.assignment, centroids.data());
     }
     r.inertia = inertia(centroids.data(), r.assignment);
@@ -334,7 +421,7 @@ double assign_to_centroids(const Tensor& x, const Tensor& centroids, std::vector
   check_centroids("assign_to_centroids", x, centroids);
   Lloyd lloyd(x.data(), x.rows(), x.cols(), centroids.rows());
   assignment.assign(x.rows(), -1);
-  lloyd.assign(centroids.data(), assignment);
+  lloyd.assign(centroids.data(), assignment, /*use_bounds=*/false);
   return lloyd.inertia(centroids.data(), assignment);
 }
 

@@ -130,6 +130,48 @@ TEST_CASE("kmeans: centroids kept up to date point by point equal the means reco
   }
 }
 
+TEST_CASE("kmeans: skipping points by bounds gives the same steps as assigning every point") {
+  // kmeans_from skips the points whose bounds prove they keep their centroid. Here the
+  // same iterations are done by hand with assign_to_centroids, which computes every
+  // point's distances. Coordinates are multiples of 1/16, so every sum of them is exact
+  // in double and both ways get bit-identical centroids: any point the bounds skipped
+  // wrongly would show up as a different assignment or step count.
+  Rng rng(31);
+  const int n = 2000, d = 20, k = 8;
+  std::vector<float> v(size_t(n) * d);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std::round(16.0f * (rng.normal() + (i / d) % 3)) / 16.0f;
+  const Tensor x = Tensor::from({n, d}, std::move(v));
+  const Tensor start = kmeans_plus_plus(x, k, rng);
+  at_thread_counts([&](int threads) {
+    const KMeansResult fast = kmeans_from(x, start, 300);
+    Tensor c = start.clone();
+    std::vector<int> a, before;
+    int steps = 0;
+    for (;;) {
+      assign_to_centroids(x, c, a);
+      ++steps;
+      if (a == before || steps == 300) break;
+      before = a;
+      for (int j = 0; j < k; ++j) {
+        std::vector<double> sum(d, 0.0);
+        int count = 0;
+        for (int i = 0; i < n; ++i)
+          if (a[i] == j) {
+            ++count;
+            for (int t = 0; t < d; ++t) sum[t] += x.at(i, t);
+          }
+        REQUIRE(count > 0);  // this data never empties a cluster, so the means are all there is
+        for (int t = 0; t < d; ++t) c.data()[size_t(j) * d + t] = float(sum[t] / count);
+      }
+    }
+    CAPTURE(threads);
+    REQUIRE(steps > 10);  // long enough for the bounds to skip points many times
+    CHECK(fast.iterations == steps);
+    CHECK(fast.assignment == a);
+    CHECK(fast.centroids.to_vector() == c.to_vector());
+  });
+}
+
 TEST_CASE("pca: transform's gemm agrees with (x − μ)·W summed in double, on any thread count") {
   struct Size { int n, d, k; };
   Rng rng(19);
