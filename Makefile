@@ -68,6 +68,7 @@ TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/run_tests
 TUT_DIRS := $(sort $(wildcard tutorials/[0-9][0-9]-*))
 TUT_BINS := $(TUT_DIRS:tutorials/%=$(BUILD)/tutorials/%)
+TUT_OBJ  := $(TUT_BINS:=.o)
 BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 TOOL_SRC := $(wildcard tools/*.cpp)
@@ -186,9 +187,16 @@ fuzz: | deps
 	done
 
 # ---- tutorials ---------------------------------------------------------------
-$(BUILD)/tutorials/%: tutorials/%/main.cpp $(LIB)
+# Each main.cpp compiles to its own object (build/tutorials/NN-name.o) and is then linked
+# with the library, so an edit of a file under models/ recompiles that one file, re-archives
+# the library and relinks, and an edit of main.cpp recompiles main.cpp alone. CLI11 is
+# compiled once, in tutorials/common/options.cpp (see options.h); bench/rebuild.sh times it.
+$(TUT_OBJ): $(BUILD)/tutorials/%.o: tutorials/%/main.cpp | deps
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(TUT_BINS): $(BUILD)/tutorials/%: $(BUILD)/tutorials/%.o $(LIB)
+	$(CXX) $(CXXFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 tutorials: $(TUT_BINS)
 
@@ -242,4 +250,4 @@ bench: deps deps-data deps-bench
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-aarch64 build-clang build-libcxx
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_BINS:=.d) $(GET_DATA).d $(TOOL_BINS:=.d)
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_OBJ:.o=.d) $(GET_DATA).d $(TOOL_BINS:=.d)

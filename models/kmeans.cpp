@@ -5,13 +5,26 @@
 //
 //     ‖x_i − c_j‖² = ‖x_i‖² − 2 x_i·c_j + ‖c_j‖²,                             (4)
 //
-// so the only N·K·D work is the matrix of dot products X·Cᵀ (N,K): one gemm call, which
-// is blocked, vectorised and threaded. ‖x_i‖² is computed once per call to kmeans();
-// ‖c_j‖² costs K·D per step. On Fashion-MNIST (N=10 000, D=784, K=10) a step is then a
-// few milliseconds. Eq. (4) subtracts large numbers, so in float a distance of exactly 0
-// may come out as ±1e-5; that only matters for ties between centroids, never for
-// which centroid is nearest in practice, and we clamp at 0. The inertia we report is
-// recomputed from the plain differences in double, so it is exact to rounding.
+// so the only N·K·D work is the matrix of dot products X·Cᵀ (N,K), done by gemm, which is
+// blocked and vectorised. ‖x_i‖² is computed once per call to kmeans(); ‖c_j‖² costs K·D
+// per step. assign_to_centroids_naive() is the plain loop over eq. (2), kept as the
+// reference the tests compare this path with.
+//
+// With K = 10 a step does only ~5 flops per byte of X it reads, so its speed is set by
+// how much of X travels through memory, not by the multiply-adds. Two things cut that:
+//  - the step walks X in fixed blocks of kBlockRows points: gemm packs a block, multiplies
+//    it and the block's nearest centroids are picked while it is still in cache; the
+//    blocks are shared out over the threads (parallel_chunks);
+//  - after the first few steps most points are provably still with their centroid
+//    (Hamerly's bounds, see Lloyd::assign) and are not read at all.
+// The update step (3) keeps per-cluster sums and moves only the points that changed
+// cluster, split over columns so each thread owns its own part of every sum.
+//
+// Thread counts never change a result: blocks have fixed edges, every distance and every
+// column sum is computed the same way whichever thread does it, and sums are added in
+// point order. Eq. (4) subtracts large numbers, so in float a distance of exactly 0 may
+// come out as ±1e-5; that only matters for near-ties between centroids, and we clamp at 0.
+// The inertia we report is recomputed from the plain differences in double.
 #include "models/kmeans.h"
 
 #include <algorithm>
@@ -81,22 +94,47 @@ std::vector<float> squared_row_norms(const float* a, int n, int d) {
   return norms;
 }
 
-// ‖a − b‖² for two vectors of length d, from the differences (no cancellation).
+// ‖a − b‖² for two vectors of length d, from the differences (no cancellation), in
+// double. Four partial sums break the chain of dependent additions (a pass of seeding
+// over X runs ~25% faster than with one); their order is fixed, so the result is too.
 double squared_distance(const float* a, const float* b, int d) {
-  double s = 0.0;
-  for (int t = 0; t < d; ++t) {
-    const double diff = double(a[t]) - b[t];
-    s += diff * diff;
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  int t = 0;
+  for (; t + 4 <= d; t += 4) {
+    const double e0 = double(a[t]) - b[t], e1 = double(a[t + 1]) - b[t + 1];
+    const double e2 = double(a[t + 2]) - b[t + 2], e3 = double(a[t + 3]) - b[t + 3];
+    s0 += e0 * e0, s1 += e1 * e1, s2 += e2 * e2, s3 += e3 * e3;
   }
-  return s;
+  for (; t < d; ++t) {
+    const double e = double(a[t]) - b[t];
+    s0 += e * e;
+  }
+  return (s0 + s1) + (s2 + s3);
 }
 
-// Runs fn(begin, end) over [0, n) in one contiguous chunk per thread.
-template <typename Fn>
-void parallel_rows(int n, Fn fn) {
-  const int chunks = std::min(num_threads(), std::max(1, n / 1024));
-  parallel_for(chunks, [&](int t) { fn(int(long(n) * t / chunks), int(long(n) * (t + 1) / chunks)); });
+// Points per block of the assignment step: a block of 256 points of 784 floats (800 KB)
+// stays in L2 while gemm packs and multiplies it and we pick the nearest centroids. The
+// edges are fixed (not one block per thread), so the result cannot depend on the thread
+// count.
+constexpr int kBlockRows = 256;
+
+// X cut into blocks of kBlockRows points, each block stored transposed, (D,rows): the
+// assignment step multiplies C (K,D) by a block, and gemm NN reads a (D,rows) operand
+// with plain copies, while the (rows,D) original would need 8×8 transposes in every
+// step. Made once per kmeans() call; X itself is never changed.
+std::vector<float> transposed_blocks(const float* x, int n, int d) {
+  std::vector<float> xt(size_t(n) * d);
+  for (int begin = 0; begin < n; begin += kBlockRows) {
+    const int rows = std::min(kBlockRows, n - begin);
+    float* block = xt.data() + size_t(begin) * d;
+    for (int i = 0; i < rows; ++i)
+      for (int t = 0; t < d; ++t) block[size_t(t) * rows + i] = x[size_t(begin + i) * d + t];
+  }
+  return xt;
 }
+
+// Points per thread below which seeding's distance pass is not worth waking the threads.
+constexpr size_t kMinParallelPoints = 1024;
 
 // ---- k-means++ ----------------------------------------------------------------------
 
@@ -113,10 +151,10 @@ void seed_plus_plus(const char* fn, const float* x, int n, int d, int k, Rng& rn
     if (j + 1 == k) return;
 
     // Update D² with the new seed; this N·D pass is the cost of seeding.
-    parallel_rows(n, [&](int begin, int end) {
-      for (int i = begin; i < end; ++i)
-        closest[i] = std::min(closest[i], squared_distance(x + size_t(i) * d, c, d));
-    });
+    parallel_chunks(size_t(n), kMinParallelPoints, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        closest[i] = std::min(closest[i], squared_distance(x + i * d, c, d));
+    }, 1);
 
     // Draw the next seed with P(i) = D(x_i)² / Σ D². Picture the points' weights laid
     // end to end on [0, total) and throw a dart r uniformly; it lands in exactly one
@@ -144,50 +182,159 @@ void seed_plus_plus(const char* fn, const float* x, int n, int d, int k, Rng& rn
 struct Lloyd {
   const float* x;
   int n, d, k;
-  std::vector<float> x_norms;  // (N)   ‖x_i‖², fixed for the whole run
-  std::vector<float> dots;     // (N,K) x_i · c_j
-  std::vector<float> nearest;  // (N)   squared distance to the assigned centroid
+  std::vector<float> x_norms;   // (N)   ‖x_i‖², fixed for the whole run
+  std::vector<double> x_len;    // (N)   ‖x_i‖
+  std::vector<float> xt;        // (N,D) X as transposed blocks (transposed_blocks above)
+  std::vector<float> nearest;   // (N)   squared distance to the assigned centroid
+  std::vector<double> sums;     // (K,D) Σ of the points of each cluster, as of `previous`
+  std::vector<int> counts;      // (K)   points in each cluster, as of `previous`
+  std::vector<int> previous;    // (N)   the assignment the sums belong to (-1: none yet)
+  std::vector<double> upper;    // (N)   ≥ ‖x_i − c_a(i)‖             (see skip_test below)
+  std::vector<double> lower;    // (N)   ≤ ‖x_i − c_j‖ for every j ≠ a(i)
+  std::vector<float> last;      // (K,D) the centroids the bounds refer to
+  bool bounds_valid = false;
 
   Lloyd(const float* x_, int n_, int d_, int k_)
-      : x(x_), n(n_), d(d_), k(k_), x_norms(squared_row_norms(x_, n_, d_)), dots(size_t(n_) * k_), nearest(n_) {}
-
-  // Assignment step (2) via eq. (4). Returns true if any point changed cluster.
-  bool assign(const float* centroids, std::vector<int>& assignment) {
-    const std::vector<float> c_norms = squared_row_norms(centroids, k, d);
-    gemm(Layout::NT, n, k, d, x, centroids, dots.data(), false);  // dots = X·Cᵀ  (N,D)·(D,K)
-    bool changed = false;
-    for (int i = 0; i < n; ++i) {
-      int best = 0;
-      float best_dist = std::numeric_limits<float>::infinity();
-      for (int j = 0; j < k; ++j) {
-        const float dist = x_norms[i] - 2.0f * dots[size_t(i) * k + j] + c_norms[j];
-        if (dist < best_dist) best_dist = dist, best = j;
-      }
-      nearest[i] = std::max(best_dist, 0.0f);
-      if (assignment[i] != best) assignment[i] = best, changed = true;
-    }
-    return changed;
+      : x(x_), n(n_), d(d_), k(k_), x_norms(squared_row_norms(x_, n_, d_)), x_len(n_),
+        xt(transposed_blocks(x_, n_, d_)), nearest(n_), sums(size_t(k_) * d_), counts(k_), previous(n_),
+        upper(n_), lower(n_), last(size_t(k_) * d_) {
+    for (int i = 0; i < n; ++i) x_len[i] = std::sqrt(double(x_norms[i]));
   }
 
-  // Update step (3): each centroid moves to the mean of its points. A cluster that lost
-  // all its points has no mean; we restart it at the point worst served by its centroid
-  // (largest squared distance), which lowers J most of any single point we could take,
-  // and the next assignment step gives that point to it.
-  void update(const std::vector<int>& assignment, float* centroids) {
-    // One task per cluster: each scans the assignment and sums its own points' rows in
-    // double, so threads never write to the same memory.
-    std::vector<int> counts(k, 0);
-    parallel_for(k, [&](int j) {
-      std::vector<double> sum(d, 0.0);
-      for (int i = 0; i < n; ++i) {
-        if (assignment[i] != j) continue;
-        const float* row = x + size_t(i) * d;
-        for (int t = 0; t < d; ++t) sum[t] += row[t];
-        ++counts[j];
+  // Assignment step (2) via eq. (4), one block of points at a time (see the top of this
+  // file). Returns true if any point changed cluster.
+  //
+  // Most points stop moving after a few steps, and Hamerly's bounds (2010) prove it
+  // without computing their distances: upper[i] bounds the distance to the assigned
+  // centroid from above, lower[i] the distance to every other one from below. When the
+  // centroids move by p_j, the triangle inequality keeps them bounds after
+  //     upper[i] += p_a(i),   lower[i] −= max_{j ≠ a(i)} p_j.
+  // Also ‖x_i − c_j‖ ≥ ‖c_a − c_j‖ − ‖x_i − c_a‖ ≥ 2 s_a − upper[i], where s_a is half the
+  // distance from c_a to its nearest other centroid. So with z = max(lower, 2 s_a − upper)
+  // every other centroid is at least z away. We skip the point only if z² exceeds upper²
+  // by more than twice the worst float error E_i of eq. (4): then computing its distances
+  // in float would pick a(i) again, so skipping never changes a result, only its cost.
+  // E_i = (D + 4)·2⁻²³·(‖x_i‖ + max_j ‖c_j‖)², twice the textbook bound for a float dot
+  // product of length D plus the three roundings of eq. (4) (Higham, "Accuracy and
+  // Stability of Numerical Algorithms", §3.1).
+  bool assign(const float* centroids, std::vector<int>& assignment, bool use_bounds) {
+    use_bounds = use_bounds && bounds_valid;
+    const std::vector<float> c_norms = squared_row_norms(centroids, k, d);
+    double c_max = 0.0;
+    for (float c : c_norms) c_max = std::max(c_max, std::sqrt(double(c)));
+    const double err_scale = double(d + 4) * 0x1p-23;
+
+    // Centroid moves p_j since the bounds were made, the largest two, and s_j.
+    std::vector<double> moved(k, 0.0), half_gap(k, std::numeric_limits<double>::infinity());
+    int j_max = 0;
+    double p_max = 0.0, p_second = 0.0;
+    if (use_bounds) {
+      for (int j = 0; j < k; ++j) {
+        moved[j] = std::sqrt(squared_distance(centroids + size_t(j) * d, last.data() + size_t(j) * d, d));
+        if (moved[j] > p_max) p_second = p_max, p_max = moved[j], j_max = j;
+        else p_second = std::max(p_second, moved[j]);
       }
-      if (counts[j] > 0)
-        for (int t = 0; t < d; ++t) centroids[size_t(j) * d + t] = float(sum[t] / counts[j]);
+      for (int j = 0; j < k; ++j)
+        for (int l = j + 1; l < k; ++l) {
+          const double half = 0.5 * std::sqrt(squared_distance(centroids + size_t(j) * d, centroids + size_t(l) * d, d));
+          half_gap[j] = std::min(half_gap[j], half), half_gap[l] = std::min(half_gap[l], half);
+        }
+    }
+
+    const int blocks = (n + kBlockRows - 1) / kBlockRows;
+    std::vector<char> block_changed(blocks, 0);  // one flag per block: no two threads share one
+    parallel_chunks(size_t(blocks), 2, [&](size_t first, size_t last_block) {
+      std::vector<int> todo;         // points of the block whose distances we compute
+      std::vector<float> gathered;   // (m,D) their rows, when they are not the whole block
+      std::vector<float> dots;       // (K,m) c_j · x_i
+      for (size_t b = first; b < last_block; ++b) {
+        const int begin = int(b) * kBlockRows, rows = std::min(kBlockRows, n - begin);
+        todo.clear();
+        for (int i = begin; i < begin + rows; ++i) {
+          if (use_bounds) {
+            const int a = assignment[i];
+            upper[i] += moved[a];
+            lower[i] -= a == j_max ? p_second : p_max;
+            const double z = std::max(lower[i], 2.0 * half_gap[a] - upper[i]);
+            const double e = err_scale * (x_len[i] + c_max) * (x_len[i] + c_max);
+            if (z > 0.0 && z * z > upper[i] * upper[i] + 2.0 * e) continue;  // a(i) stays: proven
+          }
+          todo.push_back(i);
+        }
+        const int m = int(todo.size());
+        if (m == 0) continue;
+        dots.resize(size_t(k) * m);
+        if (m == rows) {  // the whole block: its transposed copy is ready, gemm NN reads it with copies
+          gemm(Layout::NN, k, m, d, centroids, xt.data() + size_t(begin) * d, dots.data(), false);  // C·X_bᵀ
+        } else {          // a few points: gather their rows, read only those
+          gathered.resize(size_t(m) * d);
+          for (int r = 0; r < m; ++r) std::copy_n(x + size_t(todo[r]) * d, d, gathered.data() + size_t(r) * d);
+          gemm(Layout::NT, k, m, d, centroids, gathered.data(), dots.data(), false);  // C·X_todoᵀ  (K,m)
+        }
+        for (int r = 0; r < m; ++r) {
+          const int i = todo[r];
+          int best = 0;
+          float best_dist = std::numeric_limits<float>::infinity(), second = best_dist;
+          for (int j = 0; j < k; ++j) {
+            const float dist = x_norms[i] - 2.0f * dots[size_t(j) * m + r] + c_norms[j];
+            if (dist < best_dist) second = best_dist, best_dist = dist, best = j;
+            else second = std::min(second, dist);
+          }
+          nearest[i] = std::max(best_dist, 0.0f);
+          const double e = err_scale * (x_len[i] + c_max) * (x_len[i] + c_max);
+          upper[i] = std::sqrt(std::max(double(best_dist) + e, 0.0));
+          lower[i] = std::sqrt(std::max(double(second) - e, 0.0));  // k = 1: +inf, nothing to beat
+          if (assignment[i] != best) assignment[i] = best, block_changed[b] = 1;
+        }
+      }
+    }, 1);
+    std::copy_n(centroids, size_t(k) * d, last.begin());
+    bounds_valid = true;
+    return std::find(block_changed.begin(), block_changed.end(), 1) != block_changed.end();
+  }
+
+  // True if some cluster has no point under `assignment`.
+  bool has_empty_cluster(const std::vector<int>& assignment) const {
+    std::vector<char> used(k, 0);
+    for (int a : assignment) used[a] = 1;
+    return std::find(used.begin(), used.end(), 0) != used.end();
+  }
+
+  // Update step (3): each centroid moves to the mean of its points. The per-cluster sums
+  // are kept from step to step and only the points that changed cluster are moved from
+  // one sum to another: after the first few steps that is a handful of points, not N.
+  // Sums are in double; for pixel data (multiples of 2^-31 below 2^16) every partial sum
+  // is exact, so they equal sums recomputed from scratch bit for bit.
+  void update(const std::vector<int>& assignment, float* centroids) {
+    std::vector<int> moved;
+    for (int i = 0; i < n; ++i)
+      if (assignment[i] != previous[i]) moved.push_back(i);
+    for (int i : moved) {
+      if (previous[i] >= 0) --counts[previous[i]];
+      ++counts[assignment[i]];
+    }
+    // Each thread owns a range of columns [lo, hi) of every sum and moves the points in
+    // point order: no two threads write the same memory, and the rounding is the same on
+    // any thread count.
+    parallel_chunks(size_t(d), 64, [&](size_t lo, size_t hi) {
+      for (int i : moved) {
+        const float* row = x + size_t(i) * d;
+        if (previous[i] >= 0) {
+          double* from = sums.data() + size_t(previous[i]) * d;
+          for (size_t t = lo; t < hi; ++t) from[t] -= row[t];
+        }
+        double* to = sums.data() + size_t(assignment[i]) * d;
+        for (size_t t = lo; t < hi; ++t) to[t] += row[t];
+      }
+      for (int j = 0; j < k; ++j) {
+        double* sum = sums.data() + size_t(j) * d;
+        if (counts[j] == 0)  // an empty cluster's sum is exactly 0, not what round-off left
+          std::fill(sum + lo, sum + hi, 0.0);
+        else
+          for (size_t t = lo; t < hi; ++t) centroids[size_t(j) * d + t] = float(sum[t] / counts[j]);
+      }
     });
+    previous = assignment;
     std::vector<int> by_distance;  // points, farthest first; built only if needed
     size_t next_far = 0;
     for (int j = 0; j < k; ++j) {
@@ -203,12 +350,15 @@ struct Lloyd {
     }
   }
 
-  // Inertia (1) from plain differences, in double.
+  // Inertia (1) from plain differences, in double: the points' distances in parallel,
+  // their sum in point order.
   double inertia(const float* centroids, const std::vector<int>& assignment) const {
-    double j = 0.0;
-    for (int i = 0; i < n; ++i)
-      j += squared_distance(x + size_t(i) * d, centroids + size_t(assignment[i]) * d, d);
-    return j;
+    std::vector<double> dist(n);
+    parallel_chunks(size_t(n), kMinParallelPoints, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        dist[i] = squared_distance(x + i * d, centroids + size_t(assignment[i]) * d, d);
+    }, 1);
+    return std::accumulate(dist.begin(), dist.end(), 0.0);
   }
 
   // Alternates (2) and (3) from the given centroids. We stop right after an assignment
@@ -218,10 +368,18 @@ struct Lloyd {
   KMeansResult run(Tensor centroids, int max_iter) {
     KMeansResult r;
     r.assignment.assign(n, -1);  // -1: the first step counts as a change
+    previous.assign(n, -1);      // and the first update sums every point
+    counts.assign(k, 0);
+    std::fill(sums.begin(), sums.end(), 0.0);
+    bounds_valid = false;
     for (;;) {
-      const bool changed = assign(centroids.data(), r.assignment);
+      const bool changed = assign(centroids.data(), r.assignment, /*use_bounds=*/true);
       ++r.iterations;
       if (!changed || r.iterations == max_iter) break;
+      // An empty cluster restarts at the point farthest from its centroid (update), which
+      // needs every point's distance: the points skipped above have none, so recompute
+      // them all. The assignment comes out the same (see assign).
+      if (has_empty_cluster(r.assignment)) assign(centroids.data(), r.assignment, /*use_bounds=*/false);
       update(r.assignment, centroids.data());
     }
     r.inertia = inertia(centroids.data(), r.assignment);
@@ -250,8 +408,25 @@ double assign_to_centroids(const Tensor& x, const Tensor& centroids, std::vector
   check_centroids("assign_to_centroids", x, centroids);
   Lloyd lloyd(x.data(), x.rows(), x.cols(), centroids.rows());
   assignment.assign(x.rows(), -1);
-  lloyd.assign(centroids.data(), assignment);
+  lloyd.assign(centroids.data(), assignment, /*use_bounds=*/false);
   return lloyd.inertia(centroids.data(), assignment);
+}
+
+double assign_to_centroids_naive(const Tensor& x, const Tensor& centroids, std::vector<int>& assignment) {
+  check_data("assign_to_centroids_naive", x);
+  check_centroids("assign_to_centroids_naive", x, centroids);
+  const int n = x.rows(), d = x.cols(), k = centroids.rows();
+  assignment.assign(n, 0);
+  double inertia = 0.0;
+  for (int i = 0; i < n; ++i) {
+    double best_dist = std::numeric_limits<double>::infinity();
+    for (int j = 0; j < k; ++j) {
+      const double dist = squared_distance(x.data() + size_t(i) * d, centroids.data() + size_t(j) * d, d);
+      if (dist < best_dist) best_dist = dist, assignment[i] = j;
+    }
+    inertia += best_dist;
+  }
+  return inertia;
 }
 
 KMeansResult kmeans_from(const Tensor& x, const Tensor& initial_centroids, int max_iter) {

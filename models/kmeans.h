@@ -56,6 +56,11 @@ Tensor kmeans_plus_plus(const Tensor& x, int k, Rng& rng);
 // Useful to place new points (e.g. a test set) into clusters found on training data.
 double assign_to_centroids(const Tensor& x, const Tensor& centroids, std::vector<int>& assignment);
 
+// The same step the plain way: every ‖x_i − c_j‖² from the differences, in double, one
+// at a time. The reference the fast step above is tested against (they agree except on
+// near-ties, where eq. (4)'s float rounding may pick the other centroid). Same checks.
+double assign_to_centroids_naive(const Tensor& x, const Tensor& centroids, std::vector<int>& assignment);
+
 // Each row divided by its length: x / ‖x‖ (a zero row stays zero). K-Means on unit
 // vectors groups points by direction, i.e. by cosine similarity, and ignores how far
 // from the origin they lie — for images and codes, mostly the amount of ink.

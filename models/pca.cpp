@@ -26,6 +26,7 @@
 #include <string>
 
 #include "autograd/gemm.h"
+#include "autograd/thread_pool.h"
 
 namespace aet {
 namespace {
@@ -33,6 +34,7 @@ namespace {
 constexpr int kOversample = 10;        // p = k + 10 columns, as in randomised SVD practice
 constexpr int kMaxIterations = 300;    // a safety cap; Fashion-MNIST needs a few dozen
 constexpr double kResidualTol = 1e-5;  // relative to λ_1; float gemm noise is ~1e-6
+constexpr size_t kMinParallelRows = 1024;  // fewer rows are centred on the calling thread
 
 void check_finite(const char* fn, const Tensor& x) {
   const float* p = x.data();
@@ -163,17 +165,23 @@ Pca fit_pca(const Tensor& x, int k, Rng& rng) {
   check_finite("fit_pca", x);
 
   Pca pca;
-  // μ, then the centred copy X̄ (N,D).
+  // μ, then the centred copy X̄ (N,D). Both passes over X are split over the threads: the
+  // mean by columns (each column summed in row order, whichever thread does it), the
+  // centring by rows, so the result is the same on any thread count.
   std::vector<double> mean(d, 0.0);
   const float* xp = x.data();
-  for (int i = 0; i < n; ++i)
-    for (int t = 0; t < d; ++t) mean[t] += xp[size_t(i) * d + t];
+  parallel_chunks(size_t(d), 64, [&](size_t lo, size_t hi) {
+    for (int i = 0; i < n; ++i)
+      for (size_t t = lo; t < hi; ++t) mean[t] += xp[size_t(i) * d + t];
+  });
   for (double& m : mean) m /= n;
   pca.mean = Tensor::empty({1, d});
   for (int t = 0; t < d; ++t) pca.mean.data()[t] = float(mean[t]);
   std::vector<float> centred(x.size());
-  for (int i = 0; i < n; ++i)
-    for (int t = 0; t < d; ++t) centred[size_t(i) * d + t] = float(xp[size_t(i) * d + t] - mean[t]);
+  parallel_chunks(size_t(n), kMinParallelRows, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i)
+      for (int t = 0; t < d; ++t) centred[i * d + t] = float(xp[i * d + t] - mean[t]);
+  }, 1);
 
   // Eq. (1): Σ = X̄ᵀ X̄ / (N − 1), via gemm TN (A = X̄ stored (N,D), read transposed).
   std::vector<float> cov(size_t(d) * d);
@@ -250,8 +258,10 @@ Tensor Pca::transform(const Tensor& x) const {
   std::vector<float> centred(x.size());
   const float* xp = x.data();
   const float* mu = mean.data();
-  for (int i = 0; i < n; ++i)
-    for (int t = 0; t < d; ++t) centred[size_t(i) * d + t] = xp[size_t(i) * d + t] - mu[t];
+  parallel_chunks(size_t(n), kMinParallelRows, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i)
+      for (int t = 0; t < d; ++t) centred[i * d + t] = xp[i * d + t] - mu[t];
+  }, 1);
   Tensor z = Tensor::empty({n, k});
   gemm(Layout::NN, n, k, d, centred.data(), components.data(), z.data(), false);  // (N,D)·(D,k)
   return z;

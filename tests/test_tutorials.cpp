@@ -118,11 +118,18 @@ TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
   const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
   REQUIRE(fs::exists(bin_path));
   const std::string bin = launch(bin_path);
-  for (const char* flags : {"--epochs -1", "--latent 0", "--threads 0", "--batch 0", "--no-such-flag"}) {
+  for (const char* flags : {"--epochs -1", "--latent 0", "--threads 0", "--batch 0", "--no-such-flag", "--lr 0",
+                            "--latent 2.5", "--lr abc"}) {
     Run r = run(bin + " " + flags);
     CHECK_MESSAGE(r.exit_code != 0, flags);
     CHECK_MESSAGE(r.output.find("Run with --help for more information.") != std::string::npos, flags << ": " << r.output);
   }
+  // The message names the flag and the values it takes (tutorials/common/options.cpp).
+  CHECK(run(bin + " --latent 0").output.find("--latent: Value 0 not in range [1 - 784]") != std::string::npos);
+  CHECK(run(bin + " --lr 0").output.find("--lr: Value 0 not in range (0 - inf]") != std::string::npos);
+  Run help = run(bin + " --help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.find("--latent INT:INT in [1 - 784]=10") != std::string::npos);
   Run r = run(bin + " --smoke --data /nonexistent/dir --out " + (fs::temp_directory_path() / "aet_baddata").string());
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("/nonexistent/dir") != std::string::npos);

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <fstream>
+#include <iostream>
 
 #include "autograd/ops.h"
 #include "datasets/synthetic.h"
@@ -24,10 +25,10 @@ int main(int argc, char** argv) {
   CommonOptions opt;
   opt.out = "out/00-autograd";
   int steps = 300;
-  CLI::App app{"Tutorial 0: the tape, a gradient check by hand, and a small MLP"};
-  add_common_flags(app, opt);
-  app.add_option("--steps", steps, "training steps for the MLP")->check(CLI::Range(1, 100000))->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  Flags flags("Tutorial 0: the tape, a gradient check by hand, and a small MLP");
+  add_common_flags(flags, opt);
+  flags.add("--steps", steps, "training steps for the MLP", range(1, 100000));
+  flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     if (opt.smoke) steps = 20;

@@ -2,6 +2,7 @@
 // Read README.md beside this file first; this program trains what it describes.
 #include <fmt/core.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "datasets/fashion_mnist.h"
@@ -35,13 +36,13 @@ int main(int argc, char** argv) {
   int latent = 10, batch_size = 128;
   float lr = 1e-3f;
   bool resume = false;
-  CLI::App app{"Tutorial 1: train an autoencoder on Fashion-MNIST"};
-  add_common_flags(app, opt);
-  app.add_option("--latent", latent, "code size Z")->check(CLI::Range(1, 784))->capture_default_str();
-  app.add_option("--batch", batch_size, "batch size N")->check(CLI::Range(1, 60000))->capture_default_str();
-  app.add_option("--lr", lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_flag("--resume", resume, "continue from the checkpoint in --out");
-  CLI11_PARSE(app, argc, argv);
+  Flags flags("Tutorial 1: train an autoencoder on Fashion-MNIST");
+  add_common_flags(flags, opt);
+  flags.add("--latent", latent, "code size Z", range(1, 784));
+  flags.add("--batch", batch_size, "batch size N", range(1, 60000));
+  flags.add("--lr", lr, "Adam learning rate", positive());
+  flags.add_switch("--resume", resume, "continue from the checkpoint in --out");
+  flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     auto [dir, train, test] = load_tutorial_data(opt);

@@ -75,11 +75,11 @@ int main(int argc, char** argv) {
   opt.out = "out/02-dimension-reduction-and-clustering";
   std::vector<int> latents{2, 3, 5, 10};
   int restarts = 20;
-  CLI::App app{"Tutorial 2: reduce Fashion-MNIST to a few dimensions, then cluster it"};
-  add_common_flags(app, opt);
-  app.add_option("--latents", latents, "code sizes Z to compare")->check(CLI::Range(1, 784))->capture_default_str();
-  app.add_option("--restarts", restarts, "K-Means restarts (k-means++ each)")->check(CLI::Range(1, 100))->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  Flags flags("Tutorial 2: reduce Fashion-MNIST to a few dimensions, then cluster it");
+  add_common_flags(flags, opt);
+  flags.add("--latents", latents, "code sizes Z to compare", range(1, 784));
+  flags.add("--restarts", restarts, "K-Means restarts (k-means++ each)", range(1, 100));
+  flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     auto [dir, train, test] = load_tutorial_data(opt, 1000, 500);

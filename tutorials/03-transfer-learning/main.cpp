@@ -63,14 +63,14 @@ int main(int argc, char** argv) {
   opt.out = "out/03-transfer-learning";
   int per_class = 100, head_epochs = 60, full_epochs = 5, latent = 10;
   std::string encoder_path = "out/01-what-is-an-autoencoder/autoencoder_z10.ckpt";
-  CLI::App app{"Tutorial 3: transfer learning with the autoencoder's encoder"};
-  add_common_flags(app, opt);
-  app.add_option("--encoder", encoder_path, "autoencoder checkpoint from tutorial 1")->capture_default_str();
-  app.add_option("--latent", latent, "code size Z of that autoencoder")->check(CLI::Range(1, 784))->capture_default_str();
-  app.add_option("--per-class", per_class, "labelled training images per class")->check(CLI::Range(1, 6000))->capture_default_str();
-  app.add_option("--head-epochs", head_epochs, "epochs on the small labelled set")->check(CLI::Range(1, 10000))->capture_default_str();
-  app.add_option("--full-epochs", full_epochs, "epochs of the full-data ceiling")->check(CLI::Range(1, 1000))->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  Flags flags("Tutorial 3: transfer learning with the autoencoder's encoder");
+  add_common_flags(flags, opt);
+  flags.add("--encoder", encoder_path, "autoencoder checkpoint from tutorial 1");
+  flags.add("--latent", latent, "code size Z of that autoencoder", range(1, 784));
+  flags.add("--per-class", per_class, "labelled training images per class", range(1, 6000));
+  flags.add("--head-epochs", head_epochs, "epochs on the small labelled set", range(1, 10000));
+  flags.add("--full-epochs", full_epochs, "epochs of the full-data ceiling", range(1, 1000));
+  flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     auto [dir, train, test] = load_tutorial_data(opt, 2000, 500);

@@ -82,15 +82,13 @@ int main(int argc, char** argv) {
   bool resume = false;
   const int hidden = 400, batch_size = 128;  // PyTorch's VAE example: 784-400-(Z,Z), Adam 1e-3
   const float lr = 1e-3f;
-  CLI::App app{"Tutorial 4: train a variational autoencoder on Fashion-MNIST"};
-  add_common_flags(app, opt);
-  app.add_option("--latent", latent, "code size Z")->check(CLI::Range(1, 784))->capture_default_str();
-  app.add_option("--beta", beta, "weight β of the KL term (1: the true ELBO)")
-      ->check(CLI::Range(0.0f, 1000.0f))->capture_default_str();
-  app.add_option("--warmup", warmup, "epochs over which β grows linearly from 0")
-      ->check(CLI::Range(0, 10000))->capture_default_str();
-  app.add_flag("--resume", resume, "continue from the checkpoint in --out");
-  CLI11_PARSE(app, argc, argv);
+  Flags flags("Tutorial 4: train a variational autoencoder on Fashion-MNIST");
+  add_common_flags(flags, opt);
+  flags.add("--latent", latent, "code size Z", range(1, 784));
+  flags.add("--beta", beta, "weight β of the KL term (1: the true ELBO)", range(0, 1000));
+  flags.add("--warmup", warmup, "epochs over which β grows linearly from 0", range(0, 10000));
+  flags.add_switch("--resume", resume, "continue from the checkpoint in --out");
+  flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     TutorialData data = load_tutorial_data(opt);

@@ -94,14 +94,13 @@ int main(int argc, char** argv) {
   int latent = 20, per_class = 1000, classifier_epochs = 5;  // the last two shrink in --smoke
   float beta = 1.0f, temperature = 0.5f;
   bool resume = false;
-  CLI::App app{"Tutorial 5: a conditional VAE on Fashion-MNIST, and how well it obeys the class"};
-  add_common_flags(app, opt);
-  app.add_option("--latent", latent, "latent size Z")->check(CLI::Range(1, 784))->capture_default_str();
-  app.add_option("--beta", beta, "weight β of the KL term")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--temperature", temperature, "τ of the improved sampling, z ~ N(0, τ²I)")
-      ->check(CLI::Range(0.0f, 10.0f))->capture_default_str();
-  app.add_flag("--resume", resume, "continue from the checkpoint in --out");
-  CLI11_PARSE(app, argc, argv);
+  Flags flags("Tutorial 5: a conditional VAE on Fashion-MNIST, and how well it obeys the class");
+  add_common_flags(flags, opt);
+  flags.add("--latent", latent, "latent size Z", range(1, 784));
+  flags.add("--beta", beta, "weight β of the KL term", non_negative());
+  flags.add("--temperature", temperature, "τ of the improved sampling, z ~ N(0, τ²I)", range(0, 10));
+  flags.add_switch("--resume", resume, "continue from the checkpoint in --out");
+  flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     TutorialData data = load_tutorial_data(opt);

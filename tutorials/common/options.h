@@ -1,16 +1,31 @@
-// options.h — the command-line flags every tutorial shares, parsed with CLI11.
+// options.h — the command-line flags of the tutorials: the ones every tutorial shares,
 //
 //   --epochs N   --seed S   --threads T   --data DIR   --dataset NAME   --size S   --out DIR   --smoke
 //
-// Bad values (negative epochs, zero threads, an unknown flag) are answered by the
-// parser with a one-line error and the usage, and a non-zero exit code.
+// and each tutorial's own, declared on a Flags object:
+//
+//   Flags flags("Tutorial 4: train a variational autoencoder on Fashion-MNIST");
+//   add_common_flags(flags, opt);
+//   flags.add("--latent", latent, "code size Z", range(1, 784));
+//   flags.parse(argc, argv);
+//
+// Bad values (negative epochs, zero threads, an unknown flag) are answered with a
+// one-line error, the hint to run --help and a non-zero exit code; --help prints the
+// usage and exits with 0. The parser is CLI11; only options.cpp includes it, because its
+// header alone takes several seconds to compile and every tutorial would pay that again
+// after each edit of its main.cpp.
 #pragma once
-#include <CLI/CLI.hpp>
 #include <cstdint>
-#include <filesystem>
+#include <limits>
+#include <memory>
 #include <string>
+#include <vector>
 
-#include "autograd/thread_pool.h"
+#include "autograd/thread_pool.h"  // num_threads(), which the tutorials print
+
+namespace CLI {
+class App;
+}
 
 namespace aet {
 
@@ -25,31 +40,44 @@ struct CommonOptions {
   bool smoke = false;    // a tiny run on a small subset, for the test suite
 };
 
-inline void add_common_flags(CLI::App& app, CommonOptions& o) {
-  app.add_option("--epochs", o.epochs, "training epochs")->check(CLI::Range(1, 10000))->capture_default_str();
-  app.add_option("--seed", o.seed, "random seed (initialisation, shuffling, sampling)")->capture_default_str();
-  app.add_option("--threads", o.threads, "worker threads (default: AET_THREADS or all cores)")
-      ->check(CLI::Range(1, 1024));
-  app.add_option("--data", o.data,
-                 "folder of the four IDX files, or of images in one subfolder per class (default: AET_DATA, "
-                 "the Debian package's, or the download cache)");
-  app.add_option("--dataset", o.dataset, "fashion-mnist or mnist (downloaded into the cache when not found)")
-      ->check(CLI::IsMember({"fashion-mnist", "mnist"}))
-      ->capture_default_str();
-  app.add_option("--size", o.size, "with --data DIR of images: resample every image to SIZE×SIZE")
-      ->check(CLI::Range(1, 1024));
-  app.add_option("--out", o.out, "directory for pictures, CSVs and checkpoints")->capture_default_str();
-  app.add_flag("--smoke", o.smoke, "tiny run on a small subset (used by the test suite)");
-}
+// The values a flag accepts: [min, max], or (min, max] when min itself is excluded.
+struct Check {
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  bool min_excluded = false;
+};
+inline Check range(double min, double max) { return {min, max, false}; }
+inline Check positive() { return {0.0, std::numeric_limits<double>::infinity(), true}; }
+inline Check non_negative() { return {0.0, std::numeric_limits<double>::infinity(), false}; }
+
+// A program's flags. The variables passed to add() keep their values as defaults (shown
+// by --help) and receive what the command line says when parse() runs.
+class Flags {
+ public:
+  explicit Flags(const std::string& description);
+  ~Flags();
+  Flags(const Flags&) = delete;
+  Flags& operator=(const Flags&) = delete;
+
+  void add(const std::string& name, int& value, const std::string& help, Check check = {});
+  void add(const std::string& name, float& value, const std::string& help, Check check = {});
+  void add(const std::string& name, std::vector<int>& values, const std::string& help, Check check = {});
+  void add(const std::string& name, std::string& value, const std::string& help);
+  void add_switch(const std::string& name, bool& value, const std::string& help);  // present: true
+
+  // Reads argv into the variables. On --help, or on a bad or unknown flag, prints the
+  // usage or the error and ends the program (exit code 0 for --help, non-zero otherwise).
+  void parse(int argc, char** argv);
+
+  CLI::App& app() { return *app_; }  // for add_common_flags (options.cpp)
+
+ private:
+  std::unique_ptr<CLI::App> app_;
+};
+
+void add_common_flags(Flags& flags, CommonOptions& o);
 
 // After parsing: apply --threads and create --out (throws naming the directory).
-inline void apply_common_flags(const CommonOptions& o) {
-  if (o.threads > 0) set_num_threads(o.threads);
-  std::error_code ec;
-  std::filesystem::create_directories(o.out, ec);
-  if (ec || !std::filesystem::is_directory(o.out))
-    throw std::runtime_error("cannot create output directory '" + o.out + "': " +
-                             (ec ? ec.message() : std::string("exists and is not a directory")));
-}
+void apply_common_flags(const CommonOptions& o);
 
 }  // namespace aet
