@@ -1,7 +1,7 @@
 // progress.h — what a training loop shows while it runs: a progress bar, a stopwatch,
 // and guards that stop training the moment the loss or the weights stop being numbers.
 //
-//   ProgressBar bar(loader.batches(), fmt::format("epoch {}/{}", epoch, epochs));
+//   ProgressBar bar(loader.num_batches(), fmt::format("epoch {}/{}", epoch, epochs));
 //   for (...) {
 //     ...
 //     check_finite(loss.item(), "total", epoch, b);

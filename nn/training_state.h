@@ -3,8 +3,8 @@
 // A tutorial saves one of these at the end of every epoch (crash-safely, see
 // checkpoint.h) and `--resume` loads it: the model's parameters, the optimizer's
 // moments and step counter, the random generator's state and the epoch number. With
-// the same seed and thread count, N epochs straight and N/2 + resume + N/2 give
-// bit-identical parameters.
+// the same seed, N epochs straight and N/2 + resume + N/2 give bit-identical
+// parameters, on any thread count (training does not depend on it).
 #pragma once
 #include <string>
 #include <vector>

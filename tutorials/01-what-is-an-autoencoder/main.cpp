@@ -11,23 +11,15 @@
 #include "nn/checkpoint.h"
 #include "nn/progress.h"
 #include "nn/training_state.h"
-#include "tutorials/common/image_grid.h"
 #include "tutorials/common/data.h"
+#include "tutorials/common/evaluate.h"
+#include "tutorials/common/image_grid.h"
 #include "tutorials/common/options.h"
+#include "tutorials/common/picks.h"
 #include "tutorials/common/plot.h"
+#include "tutorials/common/resume.h"
 
 using namespace aet;
-
-// Mean test loss, in batches, with the tape off.
-static float test_loss(const Autoencoder& ae, const Dataset& test) {
-  NoGrad no_grad;
-  Rng unused(0);
-  BatchLoader loader(test, 1000, /*shuffle=*/false, unused);
-  Batch b;
-  double total = 0;
-  while (loader.next(b)) total += double(ae.loss(b.x).item()) * b.x.rows();
-  return static_cast<float>(total / test.size());
-}
 
 int main(int argc, char** argv) {
   CommonOptions opt;
@@ -58,18 +50,14 @@ int main(int argc, char** argv) {
                double(train.dim()) / latent);
     fmt::print("threads: {}, seed: {}, batch: {}, Adam lr {}\n\n", num_threads(), opt.seed, batch_size, lr);
 
-    const std::string state_path = opt.out + "/training_state.ckpt";
+    const std::string state_path = training_state_path(opt);
     TrainingHistory history;
-    int first_epoch = 1;
-    if (resume) {
-      first_epoch = load_training_state(state_path, ae, adam, rng, &history) + 1;
-      fmt::print("resumed from {} after epoch {}\n", state_path, first_epoch - 1);
-    }
+    const int start = first_epoch(resume, state_path, ae, adam, rng, history);
 
     BatchLoader loader(train, batch_size, /*shuffle=*/true, rng);
     Batch batch;
     fmt::print("{:>5} {:>12} {:>12} {:>8}\n", "epoch", "train MSE", "test MSE", "time");
-    for (int epoch = first_epoch; epoch <= opt.epochs; ++epoch) {
+    for (int epoch = start; epoch <= opt.epochs; ++epoch) {
       Timer timer;
       ProgressBar bar(loader.num_batches(), fmt::format("epoch {}/{}", epoch, opt.epochs));
       double sum = 0;
@@ -87,7 +75,8 @@ int main(int argc, char** argv) {
       }
       bar.finish();
       history.train_loss.push_back(static_cast<float>(sum / seen));
-      history.test_loss.push_back(test_loss(ae, test));
+      history.test_loss.push_back(static_cast<float>(
+          mean_over_test(test, [&](const Batch& b) { return ae.loss(b.x).item(); })));  // tape off
       save_training_state(state_path, ae, adam, rng, epoch, history);
       fmt::print("{:>5} {:>12.5f} {:>12.5f} {:>7.1f}s\n", epoch, history.train_loss.back(), history.test_loss.back(),
                  timer.seconds());
@@ -98,11 +87,7 @@ int main(int argc, char** argv) {
     save_parameters(model_path, ae.parameters());
 
     // Pictures: two test images of every class, originals above reconstructions.
-    std::vector<int> picks;
-    for (int c = 0; c < test.num_classes; ++c)
-      for (int i = 0, found = 0; i < test.size() && found < 2; ++i)
-        if (test.labels[i] == c) picks.push_back(i), ++found;
-    Dataset shown = subset(test, picks);
+    Dataset shown = subset(test, first_of_each_class(test, 2));
     Tensor recon;
     {
       NoGrad no_grad;
@@ -110,10 +95,8 @@ int main(int argc, char** argv) {
     }
     write_comparison_grid(opt.out + "/reconstructions.png", shown.images, recon, test.height, test.width, 3,
                           "original", fmt::format("Z={}", latent));
-    std::vector<double> tr(history.train_loss.begin(), history.train_loss.end());
-    std::vector<double> te(history.test_loss.begin(), history.test_loss.end());
-    plot_lines(opt.out + "/loss_curve.png", fmt::format("Autoencoder 784-512-256-{} on Fashion-MNIST", latent),
-               "epoch", "MSE per pixel", {"train", "test"}, {tr, te});
+    plot_history(opt.out + "/loss_curve.png", fmt::format("Autoencoder 784-512-256-{} on Fashion-MNIST", latent),
+                 "MSE per pixel", history);
     fmt::print("\nfinal test MSE {:.5f} per pixel (RMSE {:.3f} on a 0..1 scale)\n", history.test_loss.back(),
                std::sqrt(history.test_loss.back()));
     fmt::print("wrote {0}/reconstructions.png, {0}/loss_curve.png, {1}\n", opt.out, model_path);

@@ -6,46 +6,18 @@
 #include <fstream>
 #include <sstream>
 
-#include "datasets/fashion_mnist.h"
-#include "datasets/loader.h"
 #include "models/autoencoder.h"
 #include "models/kmeans.h"
 #include "models/pca.h"
 #include "nn/checkpoint.h"
 #include "nn/metrics.h"
-#include "nn/optim.h"
 #include "nn/progress.h"
 #include "tutorials/common/data.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/plot.h"
+#include "tutorials/common/train_autoencoder.h"
 
 using namespace aet;
-
-// Trains the default-recipe autoencoder with code size Z (the loop of tutorial 1).
-static Autoencoder train_autoencoder(const Dataset& train, int Z, int epochs, Rng& rng) {
-  Autoencoder ae(train.dim(), {512, 256}, Z, rng);
-  Adam adam(ae.parameters(), {.lr = 1e-3f});
-  BatchLoader loader(train, 128, /*shuffle=*/true, rng);
-  Batch batch;
-  for (int epoch = 1; epoch <= epochs; ++epoch) {
-    ProgressBar bar(loader.num_batches(), fmt::format("Z={} epoch {}/{}", Z, epoch, epochs));
-    double sum = 0;
-    int seen = 0;
-    loader.start_epoch();
-    while (loader.next(batch)) {
-      adam.zero_grad();
-      Tensor loss = ae.loss(batch.x);
-      check_finite(loss.item(), "reconstruction (MSE)", epoch, batch.index);
-      backward(loss);
-      adam.step();
-      sum += double(loss.item()) * batch.x.rows();
-      seen += batch.x.rows();
-      bar.update(batch.index + 1, sum / seen, seen);
-    }
-    bar.finish();
-  }
-  return ae;
-}
 
 struct Score {
   std::string method;
@@ -99,8 +71,10 @@ int main(int argc, char** argv) {
       Pca pca = fit_pca(train.images, Z, rng);
       scores.push_back(cluster_and_score("PCA", pca.transform(test.images), test, restarts, rng));
 
-      // The autoencoder's code, then K-Means.
-      Autoencoder ae = train_autoencoder(train, Z, opt.epochs, rng);
+      // The autoencoder's code, then K-Means. Its training loop is tutorial 1's, written
+      // out there (and in tutorials/common/train_autoencoder.cpp).
+      Autoencoder ae(train.dim(), {512, 256}, Z, rng);
+      train_autoencoder(ae, train, opt.epochs, rng, fmt::format("Z={}", Z));
       save_parameters(fmt::format("{}/autoencoder_z{}.ckpt", opt.out, Z), ae.parameters());
       Tensor codes;
       {

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "datasets/fashion_mnist.h"
 #include "datasets/loader.h"
 #include "models/autoencoder.h"
 #include "nn/checkpoint.h"
@@ -13,6 +12,7 @@
 #include "nn/progress.h"
 #include "tutorials/common/data.h"
 #include "tutorials/common/options.h"
+#include "tutorials/common/train_autoencoder.h"
 
 using namespace aet;
 
@@ -88,22 +88,7 @@ int main(int argc, char** argv) {
     } else {
       fmt::print("no checkpoint at {}: training the autoencoder here for {} epochs (unlabelled, all {} images)\n",
                  encoder_path, opt.epochs, train.size());
-      Adam adam(ae.parameters(), {.lr = 1e-3f});
-      BatchLoader loader(train, 128, true, rng);
-      Batch b;
-      for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
-        ProgressBar bar(loader.num_batches(), fmt::format("autoencoder {}/{}", epoch, opt.epochs));
-        loader.start_epoch();
-        while (loader.next(b)) {
-          adam.zero_grad();
-          Tensor loss = ae.loss(b.x);
-          check_finite(loss.item(), "reconstruction (MSE)", epoch, b.index);
-          backward(loss);
-          adam.step();
-          bar.update(b.index + 1, loss.item(), (b.index + 1) * 128);
-        }
-        bar.finish();
-      }
+      train_autoencoder(ae, train, opt.epochs, rng, "autoencoder");  // tutorial 1's loop
     }
 
     const std::vector<int> head_widths{latent, 128, 10};

@@ -3,32 +3,22 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cmath>
 
-#include "datasets/fashion_mnist.h"
 #include "datasets/loader.h"
 #include "models/vae.h"
 #include "nn/checkpoint.h"
 #include "nn/progress.h"
 #include "nn/training_state.h"
-#include "tutorials/common/image_grid.h"
 #include "tutorials/common/data.h"
+#include "tutorials/common/evaluate.h"
+#include "tutorials/common/image_grid.h"
 #include "tutorials/common/options.h"
+#include "tutorials/common/picks.h"
 #include "tutorials/common/plot.h"
+#include "tutorials/common/resume.h"
+#include "tutorials/common/vae_latent.h"
 
 using namespace aet;
-
-// The test loss: the full negative ELBO (β = 1) in nats per image, with one ε per image as
-// PyTorch's VAE example measures it. A fresh generator each call gives every epoch the same ε.
-static double test_elbo(const VAE& vae, const Dataset& test, uint64_t seed) {
-  NoGrad no_grad;
-  Rng eps_rng(seed), unused(0);
-  BatchLoader loader(test, 1000, /*shuffle=*/false, unused);
-  Batch b;
-  double total = 0;
-  while (loader.next(b)) total += double(vae.loss(b.x, eps_rng, 1.0f).total.item()) * b.x.rows();
-  return total / test.size();
-}
 
 // KL warm-up: β rises linearly from 0 to its final value over the first `warmup` epochs,
 // so the decoder learns to use z before the KL term can pull every posterior onto the prior.
@@ -36,41 +26,6 @@ static float current_beta(float beta, int warmup, int epoch, int batch, int num_
   if (warmup == 0) return beta;
   const double progress = (epoch - 1 + double(batch) / num_batches) / warmup;
   return static_cast<float>(beta * std::min(1.0, progress));
-}
-
-// The KL of each latent dimension, averaged over the test set. A dimension with KL ≈ 0
-// has collapsed onto the prior: its μ ≈ 0 and σ ≈ 1 whatever the image, so it carries nothing.
-static std::vector<double> kl_per_dimension(const VAE& vae, const Dataset& test) {
-  NoGrad no_grad;
-  auto [mu, logvar] = vae.encode(test.images);
-  std::vector<double> kl(mu.cols(), 0.0);
-  for (int n = 0; n < mu.rows(); ++n)
-    for (int j = 0; j < mu.cols(); ++j) {
-      const double m = mu.at(n, j), lv = logvar.at(n, j);
-      kl[j] += -0.5 * (1 + lv - m * m - std::exp(lv)) / mu.rows();
-    }
-  return kl;
-}
-
-// Φ⁻¹(p), the standard normal quantile, by bisection on Φ(x) = ½ erfc(−x/√2).
-static float normal_quantile(double p) {
-  double lo = -10, hi = 10;
-  for (int i = 0; i < 100; ++i) {
-    const double mid = (lo + hi) / 2;
-    (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
-  }
-  return static_cast<float>(lo);
-}
-
-// μ of every row of x, and the decoded images of codes given row by row: with the tape off.
-static Tensor mean_codes(const VAE& vae, const Tensor& x) {
-  NoGrad no_grad;
-  return vae.encode(x).mu;
-}
-static Tensor decode(const VAE& vae, std::vector<float> z) {
-  NoGrad no_grad;
-  const int n = static_cast<int>(z.size()) / vae.latent_dim();
-  return vae.decode(Tensor::from({n, vae.latent_dim()}, std::move(z)));
 }
 
 int main(int argc, char** argv) {
@@ -107,19 +62,15 @@ int main(int argc, char** argv) {
     fmt::print("threads: {}, seed: {}, batch: {}, Adam lr {}, β {}, warm-up {} epochs\n\n", num_threads(), opt.seed,
                batch_size, lr, beta, warmup);
 
-    const std::string state_path = opt.out + "/training_state.ckpt";
+    const std::string state_path = training_state_path(opt);
     TrainingHistory history;
-    int first_epoch = 1;
-    if (resume) {
-      first_epoch = load_training_state(state_path, vae, adam, rng, &history) + 1;
-      fmt::print("resumed from {} after epoch {}\n", state_path, first_epoch - 1);
-    }
+    const int start = first_epoch(resume, state_path, vae, adam, rng, history);
 
     BatchLoader loader(train, batch_size, /*shuffle=*/true, rng);
     Batch batch;
     fmt::print("{:>5} {:>5} {:>11} {:>11} {:>9} {:>11} {:>7}\n", "epoch", "β", "train total", "train recon",
                "train KL", "test total", "time");
-    for (int epoch = first_epoch; epoch <= opt.epochs; ++epoch) {
+    for (int epoch = start; epoch <= opt.epochs; ++epoch) {
       Timer timer;
       ProgressBar bar(loader.num_batches(), fmt::format("epoch {}/{}", epoch, opt.epochs));
       double recon_sum = 0, kl_sum = 0;
@@ -141,7 +92,11 @@ int main(int argc, char** argv) {
       }
       bar.finish();
       history.train_loss.push_back(static_cast<float>((recon_sum + kl_sum) / seen));
-      history.test_loss.push_back(static_cast<float>(test_elbo(vae, test, opt.seed + 1)));
+      // The test loss: the full negative ELBO (β = 1) with one ε per image, as PyTorch's
+      // VAE example measures it; a fresh generator each epoch gives every epoch the same ε.
+      Rng eps(opt.seed + 1);
+      history.test_loss.push_back(static_cast<float>(
+          mean_over_test(test, [&](const Batch& b) { return vae.loss(b.x, eps, 1.0f).total.item(); })));
       save_training_state(state_path, vae, adam, rng, epoch, history);
       fmt::print("{:>5} {:>5.2f} {:>11.2f} {:>11.2f} {:>9.2f} {:>11.2f} {:>6.1f}s\n", epoch, b,
                  history.train_loss.back(), recon_sum / seen, kl_sum / seen, history.test_loss.back(),
@@ -150,7 +105,8 @@ int main(int argc, char** argv) {
     const std::string model_path = fmt::format("{}/vae_z{}.ckpt", opt.out, latent);
     save_parameters(model_path, vae.parameters());
 
-    // Which latent dimensions carry information, and how much (nats per image).
+    // Which latent dimensions carry information, and how much (nats per image; the sum
+    // over the test set is in tutorials/common/vae_latent.cpp).
     std::vector<double> kl = kl_per_dimension(vae, test);
     std::sort(kl.rbegin(), kl.rend());
     const auto active = std::count_if(kl.begin(), kl.end(), [](double k) { return k > 0.1; });
@@ -160,11 +116,7 @@ int main(int argc, char** argv) {
     fmt::print("final test loss {:.2f} nats per image (negative ELBO, one ε per image)\n\n", history.test_loss.back());
 
     // Reconstructions: two test images of every class above decode(μ) of each.
-    std::vector<int> picks;
-    for (int c = 0; c < test.num_classes; ++c)
-      for (int i = 0, found = 0; i < test.size() && found < 2; ++i)
-        if (test.labels[i] == c) picks.push_back(i), ++found;
-    Dataset shown = subset(test, picks);
+    Dataset shown = subset(test, first_of_each_class(test, 2));
     const int h = test.height, w = test.width;
     write_comparison_grid(opt.out + "/reconstructions.png", shown.images, vae.reconstruct(shown.images), h, w, 3,
                           "original", fmt::format("VAE Z={}", latent));
@@ -173,47 +125,14 @@ int main(int argc, char** argv) {
     Rng sample_rng(opt.seed + 2);
     write_image_grid(opt.out + "/samples.png", vae.sample(100, sample_rng), h, w, 10);
 
-    // Interpolation: from the μ of one test image to the μ of another, in 10 equal steps,
-    // with the two originals at the ends of each row.
-    const std::vector<std::pair<int, int>> pairs = {{1, 2}, {7, 9}, {0, 3}, {5, 8}, {4, 1}, {8, 9}};
-    const int steps = 10, D = test.dim();
-    std::vector<float> cells;
-    std::vector<std::string> row_labels;
-    for (const auto& [ca, cb] : pairs) {
-      const auto first_of = [&](int c) { return int(std::find(test.labels.begin(), test.labels.end(), c) - test.labels.begin()); };
-      Tensor ends = subset(test, std::vector<int>{first_of(ca), first_of(cb)}).images;
-      Tensor mu = mean_codes(vae, ends);
-      std::vector<float> z;
-      for (int i = 0; i < steps; ++i) {
-        const float t = float(i) / (steps - 1);  // z = (1 − t)·μ_a + t·μ_b
-        for (int j = 0; j < latent; ++j) z.push_back((1 - t) * mu.at(0, j) + t * mu.at(1, j));
-      }
-      Tensor line = decode(vae, z);
-      cells.insert(cells.end(), ends.data(), ends.data() + D);
-      cells.insert(cells.end(), line.data(), line.data() + line.size());
-      cells.insert(cells.end(), ends.data() + D, ends.data() + 2 * D);
-      row_labels.push_back(test.class_names[ca] + " > " + test.class_names[cb]);
-    }
-    write_image_grid(opt.out + "/interpolation.png", Tensor::from({int(pairs.size()) * (steps + 2), D}, cells), h, w,
-                     steps + 2, 2, row_labels);
+    // Interpolation: from the μ of one test image to the μ of another, in 10 equal steps.
+    write_interpolation(opt.out + "/interpolation.png", vae, test, {{1, 2}, {7, 9}, {0, 3}, {5, 8}, {4, 1}, {8, 9}});
+    plot_history(opt.out + "/loss_curve.png", fmt::format("VAE 784-{}-({},{}) on Fashion-MNIST", hidden, latent, latent),
+                 "negative ELBO, nats per image", history);
 
-    std::vector<double> tr(history.train_loss.begin(), history.train_loss.end());
-    std::vector<double> te(history.test_loss.begin(), history.test_loss.end());
-    plot_lines(opt.out + "/loss_curve.png", fmt::format("VAE 784-{}-({},{}) on Fashion-MNIST", hidden, latent, latent),
-               "epoch", "negative ELBO, nats per image", {"train", "test"}, {tr, te});
-
-    if (latent == 2) {
-      // The manifold (Kingma & Welling, Fig. 4): a 20×20 grid of the latent plane at the
-      // prior's quantiles, so every cell covers an equal share of N(0, I). z₂ grows upwards.
-      const int g = 20;
-      std::vector<float> z;
-      for (int r = 0; r < g; ++r)
-        for (int c = 0; c < g; ++c)
-          z.insert(z.end(), {normal_quantile((c + 0.5) / g), normal_quantile((g - r - 0.5) / g)});
-      write_image_grid(opt.out + "/manifold.png", decode(vae, z), h, w, g, 2);
-      Tensor mu = mean_codes(vae, test.images);
-      plot_scatter_by_class(opt.out + "/latent_scatter.png", "VAE Z=2: mean code μ of every test image", mu,
-                            test.labels, test.class_names, "μ1", "μ2");
+    if (latent == 2) {  // a 2-D code can be drawn directly: the decoder's map, and the codes
+      write_manifold(opt.out + "/manifold.png", vae, h, w);
+      plot_mean_codes(opt.out + "/latent_scatter.png", vae, test);
       fmt::print("wrote {0}/manifold.png, {0}/latent_scatter.png\n", opt.out);
     }
     fmt::print("wrote {0}/reconstructions.png, {0}/samples.png, {0}/interpolation.png, {0}/loss_curve.png, {1}\n",

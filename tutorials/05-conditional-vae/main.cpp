@@ -2,89 +2,30 @@
 // Read README.md beside this file first; this program trains and measures what it describes.
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <numeric>
 
-#include "datasets/fashion_mnist.h"
 #include "datasets/loader.h"
 #include "models/cvae.h"
 #include "nn/checkpoint.h"
 #include "nn/losses.h"
 #include "nn/progress.h"
-#include "nn/training_state.h"
-#include "tutorials/common/image_grid.h"
+#include "tutorials/common/cvae_pictures.h"
 #include "tutorials/common/data.h"
+#include "tutorials/common/evaluate.h"
+#include "tutorials/common/image_grid.h"
+#include "tutorials/common/judge.h"
 #include "tutorials/common/options.h"
+#include "tutorials/common/picks.h"
 #include "tutorials/common/plot.h"
+#include "tutorials/common/resume.h"
 
 using namespace aet;
 
-// The test negative ELBO (BCE + KL, β = 1, nats per image) with the tape off, one ε per
-// image from a fixed Rng, so every epoch is scored alike and the training Rng is left alone.
-static float test_loss(const CVAE& cvae, const Dataset& test) {
-  NoGrad no_grad;
-  Rng noise(0);
-  BatchLoader loader(test, 1000, /*shuffle=*/false, noise);
-  Batch b;
-  double total = 0;
-  while (loader.next(b))
-    total += double(cvae.loss(b.x, one_hot(b.y, test.num_classes), noise).total.item()) * b.x.rows();
-  return static_cast<float>(total / test.size());
-}
-
-// {0,…,0, 1,…,1, …}: each of the C classes n times, for a block of n rows per class.
-static std::vector<int> each_class(int C, int n) {
-  std::vector<int> labels;
-  for (int k = 0; k < C; ++k) labels.insert(labels.end(), n, k);
-  return labels;
-}
-
-// One image per label: z ~ N(0, τ²I) decoded with y = one_hot(label). τ = 1 is the prior
-// itself (what CVAE::sample draws); τ < 1 stays nearer the prior's centre.
+// One image per label: z ~ N(0, τ²I) decoded with y = one_hot(label); τ = 1 is the prior.
 static Tensor generate(const CVAE& cvae, const std::vector<int>& labels, float tau, Rng& rng) {
   NoGrad no_grad;
   Tensor z = Tensor::randn({int(labels.size()), cvae.latent_dim()}, rng, tau);
   return cvae.decode(z, one_hot(labels, cvae.num_classes()));
-}
-
-// For each class k: of the rows labelled k, the share the classifier also calls k.
-static std::vector<float> accuracy_by_class(const MLP& classifier, const Tensor& x, const std::vector<int>& labels,
-                                            int C) {
-  NoGrad no_grad;
-  Tensor logits = classifier(x);
-  std::vector<float> hits(C), count(C);
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const float* row = logits.data() + i * C;
-    hits[labels[i]] += (std::max_element(row, row + C) - row) == labels[i];
-    count[labels[i]] += 1;
-  }
-  for (int k = 0; k < C; ++k) hits[k] /= std::max(count[k], 1.0f);
-  return hits;
-}
-
-// The judge: an MLP classifier trained on the real training images (Adam, batch 128).
-static MLP train_judge(const Dataset& train, int epochs, Rng& rng) {
-  MLP net({train.dim(), 512, 256, train.num_classes}, ReLU, rng);
-  Adam adam(net.parameters(), {.lr = 1e-3f});
-  BatchLoader loader(train, 128, /*shuffle=*/true, rng);
-  Batch batch;
-  for (int epoch = 1; epoch <= epochs; ++epoch) {
-    ProgressBar bar(loader.num_batches(), fmt::format("classifier {}/{}", epoch, epochs));
-    double sum = 0;
-    int seen = 0;
-    loader.start_epoch();
-    while (loader.next(batch)) {
-      adam.zero_grad();
-      Tensor loss = cross_entropy_loss(net(batch.x), batch.y);
-      check_finite(loss.item(), "cross-entropy", epoch, batch.index);
-      backward(loss);
-      adam.step();
-      sum += double(loss.item()) * batch.x.rows(), seen += batch.x.rows();
-      bar.update(batch.index + 1, sum / seen, seen);
-    }
-    bar.finish();
-  }
-  return net;
 }
 
 int main(int argc, char** argv) {
@@ -121,18 +62,14 @@ int main(int argc, char** argv) {
                train.dim(), C, latent, cvae.decoder.describe(), cvae.num_parameters());
     fmt::print("threads: {}, seed: {}, batch: 128, Adam lr 0.001, β = {}\n\n", num_threads(), opt.seed, beta);
 
-    const std::string state_path = opt.out + "/training_state.ckpt";
+    const std::string state_path = training_state_path(opt);
     TrainingHistory history;
-    int first_epoch = 1;
-    if (resume) {
-      first_epoch = load_training_state(state_path, cvae, adam, rng, &history) + 1;
-      fmt::print("resumed from {} after epoch {}\n", state_path, first_epoch - 1);
-    }
+    const int start = first_epoch(resume, state_path, cvae, adam, rng, history);
 
     BatchLoader loader(train, 128, /*shuffle=*/true, rng);
     Batch batch;
     fmt::print("{:>5} {:>12} {:>10} {:>8} {:>12} {:>7}\n", "epoch", "train total", "recon", "KL", "test total", "time");
-    for (int epoch = first_epoch; epoch <= opt.epochs; ++epoch) {
+    for (int epoch = start; epoch <= opt.epochs; ++epoch) {
       Timer timer;
       ProgressBar bar(loader.num_batches(), fmt::format("epoch {}/{}", epoch, opt.epochs));
       double recon = 0, kl = 0;
@@ -153,7 +90,9 @@ int main(int argc, char** argv) {
       bar.finish();
       // "total" is BCE + KL, the negative ELBO whatever β is, so it compares with the test column.
       history.train_loss.push_back(static_cast<float>((recon + kl) / seen));
-      history.test_loss.push_back(test_loss(cvae, test));
+      Rng noise(0);  // test negative ELBO (β = 1): the same ε every epoch, training Rng untouched
+      history.test_loss.push_back(static_cast<float>(mean_over_test(
+          test, [&](const Batch& b) { return cvae.loss(b.x, one_hot(b.y, C), noise).total.item(); })));
       save_training_state(state_path, cvae, adam, rng, epoch, history);
       fmt::print("{:>5} {:>12.2f} {:>10.2f} {:>8.2f} {:>12.2f} {:>6.1f}s\n", epoch, (recon + kl) / seen, recon / seen,
                  kl / seen, history.test_loss.back(), timer.seconds());
@@ -171,31 +110,19 @@ int main(int argc, char** argv) {
 
     // (2) Style transfer: 8 codes z ~ N(0, τ²I), one per column, each decoded under every
     // class. Along a column only y changes, so what stays (shade, width) is what z holds.
-    const int S = 8;
-    Tensor z = Tensor::randn({S, latent}, sample_rng, temperature);
-    Tensor z_rows = Tensor::zeros({C * S, latent});  // the same S codes repeated for each class
-    for (int k = 0; k < C; ++k) std::copy_n(z.data(), z.size(), z_rows.data() + size_t(k) * z.size());
-    Tensor transfer;
-    {
-      NoGrad no_grad;
-      transfer = cvae.decode(z_rows, one_hot(each_class(C, S), C));
-    }
-    write_image_grid(opt.out + "/style_transfer.png", transfer, 28, 28, S, 3, names);
+    write_style_transfer(opt.out + "/style_transfer.png", cvae, 8, temperature, sample_rng, names);
 
     // (3) Reconstructions of two test images per class, (4) the loss curve.
     Dataset shown = take_per_class(test, 2, sample_rng);
     write_comparison_grid(opt.out + "/reconstructions.png", shown.images,
                           cvae.reconstruct(shown.images, one_hot(shown.labels, C)), 28, 28, 3, "original",
                           fmt::format("Z={}", latent));
-    std::vector<double> tr(history.train_loss.begin(), history.train_loss.end());
-    std::vector<double> te(history.test_loss.begin(), history.test_loss.end());
-    plot_lines(opt.out + "/loss_curve.png", fmt::format("Conditional VAE, Z={}, beta={} on Fashion-MNIST", latent, beta),
-               "epoch", "negative ELBO, nats per image", {"train", "test"}, {tr, te});
-    fmt::print("\nfinal test loss {:.2f} nats per image (negative ELBO, one ε per image), seed {}\n",
-               history.test_loss.back(), opt.seed);
-    fmt::print("wrote {0}/samples_by_class.png, {1}, {0}/style_transfer.png, {0}/reconstructions.png, "
-               "{0}/loss_curve.png, {2}\n\n",
-               opt.out, tuned_png, model_path);
+    plot_history(opt.out + "/loss_curve.png", fmt::format("Conditional VAE, Z={}, beta={} on Fashion-MNIST", latent, beta),
+                 "negative ELBO, nats per image", history);
+    fmt::print("\nfinal test loss {0:.2f} nats per image (negative ELBO, one ε per image), seed {1}\n"
+               "wrote {2}/samples_by_class.png, {3}, {2}/style_transfer.png, {2}/reconstructions.png, "
+               "{2}/loss_curve.png, {4}\n\n",
+               history.test_loss.back(), opt.seed, opt.out, tuned_png, model_path);
 
     // Class control: does a classifier trained on real images see the class we asked for?
     Rng judge_rng(opt.seed + 2);

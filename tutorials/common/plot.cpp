@@ -270,4 +270,11 @@ void plot_scatter_by_class(const std::string& png_path, const std::string& title
   run_gnuplot(gp_path);
 }
 
+void plot_history(const std::string& png_path, const std::string& title, const std::string& ylabel,
+                  const TrainingHistory& history) {
+  const std::vector<double> train(history.train_loss.begin(), history.train_loss.end());
+  const std::vector<double> test(history.test_loss.begin(), history.test_loss.end());
+  plot_lines(png_path, title, "epoch", ylabel, {"train", "test"}, {train, test});
+}
+
 }  // namespace aet

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "autograd/tensor.h"
+#include "nn/training_state.h"
 
 namespace aet {
 
@@ -40,6 +41,11 @@ std::string find_on_path(const std::string& program);
 void plot_lines(const std::string& png_path, const std::string& title, const std::string& xlabel,
                 const std::string& ylabel, const std::vector<std::string>& series_names,
                 const std::vector<std::vector<double>>& series, bool log_y = false);
+
+// The loss curves of a run: history.train_loss and history.test_loss, one point per
+// epoch, as the series "train" and "test" (plot_lines, same files and errors).
+void plot_history(const std::string& png_path, const std::string& title, const std::string& ylabel,
+                  const TrainingHistory& history);
 
 // A 2-D scatter of points (N,2), each coloured by classes[i], with a legend outside the
 // plot naming each class. classes[i] must lie in [0, class_names.size()); with no names

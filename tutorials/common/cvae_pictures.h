@@ -1,0 +1,16 @@
+// cvae_pictures.h — tutorial 5's style-transfer picture: the same codes z decoded under
+// every class, so what stays down a column is what z holds and what changes is y's.
+#pragma once
+#include <string>
+
+#include "autograd/random.h"
+#include "models/cvae.h"
+
+namespace aet {
+
+// S codes z ~ N(0, τ²I) drawn from `rng`, one per column, each decoded under every class
+// (one row per class, labelled with class_names), written as a PNG of 28×28 images.
+void write_style_transfer(const std::string& path, const CVAE& cvae, int S, float tau, Rng& rng,
+                          const std::vector<std::string>& class_names);
+
+}  // namespace aet
