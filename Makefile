@@ -9,6 +9,7 @@
 #   make data          find Fashion-MNIST, or download it into the cache (DATASET=mnist for MNIST)
 #   make doctor        one screen about this machine's setup, to paste into a question
 #   make test-clang    the suite built by clang (build-clang/); test-libcxx: clang + libc++
+#   make readme-figures  rerun the tutorials' default runs, check the figures the READMEs quote
 #   make clean
 # Objects go under build/; header dependencies are tracked with -MMD -MP.
 
@@ -74,7 +75,7 @@ BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 TOOL_SRC := $(wildcard tools/*.cpp)
 TOOL_BINS := $(TOOL_SRC:tools/%.cpp=$(BUILD)/tools/%)
 
-.PHONY: all lib test test-asan test-kernels test-aarch64 test-clang test-libcxx fuzz tutorials bench data doctor \
+.PHONY: all lib test test-asan test-kernels test-aarch64 test-clang test-libcxx fuzz tutorials readme-figures bench data doctor \
         clean deps deps-data deps-plot deps-bench
 .DEFAULT_GOAL := all
 
@@ -230,6 +231,13 @@ $(BUILD)/tools/%: tools/%.cpp $(LIB)
 doctor: | deps
 	@$(SUBMAKE) $(BUILD)/tools/doctor
 	@./$(BUILD)/tools/doctor $(ARGS)
+
+# The figures the READMEs quote, checked against what the current build prints
+# (scripts/readme_figures.py says how they are marked). FULL=1 also reruns the long
+# full-recipe runs; WRITE=1 rewrites the quoted figures instead of failing.
+readme-figures: deps deps-data deps-plot
+	@$(SUBMAKE) $(TUT_BINS)
+	/usr/bin/python3 scripts/readme_figures.py $(if $(FULL),--full) $(if $(WRITE),--write)
 
 # ---- benchmarks --------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.cpp $(LIB)

@@ -1,13 +1,23 @@
 // test_tutorials.cpp — every tutorial runs end to end in --smoke mode (a small
-// subset, one short epoch), so none can silently rot. `make test` builds them first.
+// subset, one short epoch), so none can silently rot, and prints figures that show it
+// learned; tutorial 0, which is deterministic and quick, is compared line for line with
+// its golden output. `make test` builds them first.
 #include <doctest/doctest.h>
+
+#include "models/vae.h"
+#include "tutorials/common/evaluate.h"
+#include "tutorials/common/picks.h"
+#include "tutorials/common/vae_latent.h"
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,6 +38,7 @@
 namespace fs = std::filesystem;
 using aet::testing::ScopedEnv;
 using aet::testing::TempDir;
+using namespace aet;
 
 namespace {
 
@@ -43,6 +54,40 @@ const std::map<std::string, std::vector<std::string>> kExpected = {
     {"05-conditional-vae", {"samples_by_class.png", "style_transfer.png", "reconstructions.png", "loss_curve.png",
                             "cvae_z20.ckpt", "training_state.ckpt"}},
 };
+
+// A figure a smoke run must print, inside a range that an untrained or broken run misses:
+// the first group of `pattern` is read as a number. The ranges are loose on purpose (a
+// different kernel or summation order moves the digits, not the learning).
+struct SmokeFigure {
+  const char* what;
+  const char* pattern;
+  double lo, hi;
+};
+
+// 512 training images and one epoch for tutorials 1, 4, 5; see each main.cpp for --smoke.
+const std::map<std::string, std::vector<SmokeFigure>> kSmokeFigures = {
+    {"00-autograd", {{"dL/da by backward", R"(after backward\(L\):  dL/da = (\S+))", 6, 6},
+                     {"the MLP's loss after 20 steps", R"(\n\s+20\s+(\S+)\s+\S+)", 0.0, 0.55}}},
+    // An untrained decoder (sigmoid ≈ 0.5 everywhere) scores about 0.2.
+    {"01-what-is-an-autoencoder", {{"parameters", R"(\| (\d+) parameters)", 1072410, 1072410},
+                                   {"final test MSE", R"(final test MSE (\S+) per pixel)", 0.0, 0.15}}},
+    // K-Means is scored against 10 classes: chance is about 0.1.
+    {"02-dimension-reduction-and-clustering", {{"raw pixels ACC", R"(\nraw pixels\s+784\s+(\S+))", 0.3, 1.0},
+                                               {"PCA(10) ACC", R"(\nPCA\s+10\s+(\S+))", 0.3, 1.0}}},
+    {"03-transfer-learning", {{"ceiling accuracy", R"(ceiling: all 2000 labels, from scratch\s+(\S+))", 0.5, 1.0}}},
+    // 784·ln 2 = 543.4 nats is what a decoder that outputs 0.5 for every pixel costs.
+    {"04-variational-autoencoder", {{"final test loss", R"(final test loss (\S+) nats)", 100, 530},
+                                    {"active dimensions", R"(active dimensions \(KL > 0.1 nats\): (\d+) of 20)", 1, 20}}},
+    {"05-conditional-vae", {{"final test loss", R"(final test loss (\S+) nats)", 100, 530},
+                            {"judge accuracy", R"(test accuracy (\S+) on the 256 real test images)", 0.4, 1.0}}},
+};
+
+// Tutorial folders are numbered (NN-name); tutorials/common holds their shared helpers.
+bool is_tutorial_dir(const fs::directory_entry& e) {
+  const std::string name = e.path().filename().string();
+  return e.is_directory() && name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) &&
+         std::isdigit(static_cast<unsigned char>(name[1])) && name[2] == '-';
+}
 
 // Where the tutorial binaries are: build/tutorials, or the sanitized ones for test-asan.
 fs::path tutorial_bin_dir() {
@@ -90,8 +135,8 @@ bool needs_data(const std::string& name) { return name != "00-autograd"; }
 TEST_CASE("every tutorial runs in smoke mode and writes its outputs") {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator("tutorials"))
-    if (e.is_directory() && e.path().filename().string()[0] != 'c') names.push_back(e.path().filename().string());
-  REQUIRE_FALSE(names.empty());
+    if (is_tutorial_dir(e)) names.push_back(e.path().filename().string());
+  REQUIRE(names.size() >= 6);
   for (const std::string& name : names) {
     SUBCASE(name.c_str()) {
       const fs::path bin = tutorial_bin_dir() / name;
@@ -109,9 +154,49 @@ TEST_CASE("every tutorial runs in smoke mode and writes its outputs") {
       auto it = kExpected.find(name);
       REQUIRE_MESSAGE(it != kExpected.end(), "add " << name << " to kExpected in tests/test_tutorials.cpp");
       for (const std::string& f : it->second) CHECK_MESSAGE(fs::exists(out / f), name << " did not write " << f);
+      auto figures = kSmokeFigures.find(name);
+      REQUIRE_MESSAGE(figures != kSmokeFigures.end(), "add " << name << " to kSmokeFigures in tests/test_tutorials.cpp");
+      for (const SmokeFigure& f : figures->second) {
+        std::smatch m;
+        const bool found = std::regex_search(r.output, m, std::regex(f.pattern));
+        CHECK_MESSAGE(found, name << " printed no " << f.what << " (/" << f.pattern << "/):\n" << r.output);
+        if (!found) continue;
+        const double value = std::stod(m[1].str());
+        CHECK_MESSAGE((value >= f.lo && value <= f.hi),
+                      name << ": " << f.what << " is " << value << ", expected " << f.lo << " .. " << f.hi << " in: "
+                           << m[0].str());
+      }
       fs::remove_all(out);
     }
   }
+}
+
+// Tutorial 0 is deterministic (fixed seed, full-batch training, 4-decimal output) and does
+// not depend on the thread count: its whole default run is compared with the golden file.
+// If a change to the ops moves a printed digit on purpose, regenerate the file with
+//   build/tutorials/00-autograd --out OUT > tests/golden/00-autograd.txt  (then OUT -> <out>)
+TEST_CASE("tutorial 0 prints exactly its golden output, on 1, 2 and 3 threads") {
+  const fs::path bin = tutorial_bin_dir() / "00-autograd";
+  REQUIRE(fs::exists(bin));
+  std::ifstream golden_file("tests/golden/00-autograd.txt");
+  REQUIRE_MESSAGE(golden_file, "tests/golden/00-autograd.txt is missing");
+  std::vector<std::string> golden;
+  for (std::string line; std::getline(golden_file, line);) golden.push_back(line);
+  REQUIRE(golden.size() > 20);
+  const fs::path out = fs::temp_directory_path() / ("aet_golden_" + std::to_string(::getpid()));
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    Run r = run(launch(bin) + " --threads " + std::to_string(threads) + " --out " + out.string());
+    REQUIRE(r.exit_code == 0);
+    std::istringstream printed(std::regex_replace(r.output, std::regex(out.string()), "<out>"));
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(printed, line);) lines.push_back(line);
+    for (size_t i = 0; i < golden.size(); ++i)
+      CHECK_MESSAGE((i < lines.size() && lines[i] == golden[i]),
+                    "line " << i + 1 << "\n  golden:  " << golden[i] << "\n  printed: " << (i < lines.size() ? lines[i] : "(nothing)"));
+    CHECK(lines.size() == golden.size());
+  }
+  fs::remove_all(out);
 }
 
 TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
@@ -218,3 +303,59 @@ TEST_CASE("a tutorial trains on a folder of the student's own pictures (--data D
   CHECK_MESSAGE(mixed.output.find("images differ in size") != std::string::npos, mixed.output);
   CHECK(mixed.output.find("pass --size S") != std::string::npos);
 }
+
+TEST_CASE("tutorial 1 with --resume on a finished run skips training and scores the same model") {
+  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
+  REQUIRE(fs::exists(bin_path));
+  const std::string bin = launch(bin_path);
+  const fs::path out = fs::temp_directory_path() / ("aet_resume_" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  Run first = run(bin + " --smoke --threads 2 --out " + out.string());
+  Run again = run(bin + " --smoke --threads 2 --resume --out " + out.string());
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.output.find("resumed from " + (out / "training_state.ckpt").string() + " after epoch 1") !=
+        std::string::npos);
+  std::smatch a, b;
+  const std::regex final_mse("final test MSE (\\S+)");
+  REQUIRE(std::regex_search(first.output, a, final_mse));
+  REQUIRE(std::regex_search(again.output, b, final_mse));
+  CHECK(a[1].str() == b[1].str());
+  Run missing = run(bin + " --smoke --resume --out " + (out / "nothing-here").string());
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.find("training_state.ckpt") != std::string::npos);
+  fs::remove_all(out);
+}
+
+TEST_CASE("tutorial helpers: first images of each class, the batched test mean, the manifold's Z check") {
+  Dataset d;
+  d.images = Tensor::from({6, 1}, {0, 1, 2, 3, 4, 5});
+  d.labels = {2, 0, 2, 1, 0, 2};
+  d.num_classes = 3;
+  CHECK(first_of_each_class(d, 1) == std::vector<int>{1, 3, 0});
+  CHECK(first_of_each_class(d, 2) == std::vector<int>{1, 4, 3, 0, 2});  // class 1 has one image
+  CHECK(each_class(3, 2) == std::vector<int>{0, 0, 1, 1, 2, 2});
+
+  // 2 500 rows in batches of 1 000, 1 000, 500: the mean must weigh the short batch by its size.
+  Dataset big;
+  std::vector<float> values(2500);
+  for (int i = 0; i < 2500; ++i) values[i] = i < 2000 ? 1.0f : 4.0f;
+  big.images = Tensor::from({2500, 1}, values);
+  big.labels.assign(2500, 0);
+  big.num_classes = 1;
+  int batches = 0;
+  const double mean = mean_over_test(big, [&](const Batch& b) {
+    ++batches;
+    double s = 0;
+    for (int i = 0; i < b.x.rows(); ++i) s += b.x.at(i, 0);
+    return static_cast<float>(s / b.x.rows());
+  });
+  CHECK(batches == 3);
+  CHECK(mean == doctest::Approx((2000 * 1.0 + 500 * 4.0) / 2500));
+
+  Rng rng(1);
+  VAE vae(4, 3, 5, rng);
+  CHECK_THROWS_WITH(write_manifold((fs::temp_directory_path() / "m.png").string(), vae, 2, 2),
+                    "write_manifold: the latent plane needs Z = 2, the model has Z = 5");
+}
+
