@@ -340,7 +340,8 @@ def check_table(readme, first_line, rows, table_id, problems):
 
 
 def process(readme, args, problems, notes):
-    lines = readme.read_text().split("\n")
+    original = readme.read_text()
+    lines = original.split("\n")
     i = 0
     while i < len(lines):
         m = MARKER.match(lines[i])
@@ -371,6 +372,10 @@ def process(readme, args, problems, notes):
                 problems.append(f"{readme.relative_to(ROOT)}:{i + 1}: no table spec {m.group('table')!r} in {__file__}")
                 i += 1
                 continue
+            if not lines[i + 1].lstrip().startswith("|"):
+                problems.append(f"{readme.relative_to(ROOT)}:{i + 1}: a table marker must sit right above its table")
+                i += 1
+                continue
             end = i + 1
             while end < len(lines) and lines[end].lstrip().startswith("|"):
                 end += 1
@@ -378,7 +383,7 @@ def process(readme, args, problems, notes):
         start = i + 2 if m.group("cmd") else i + 1
         lines[start:end] = new
         i = start + len(new)
-    if args.write:
+    if args.write and "\n".join(lines) != original:
         readme.write_text("\n".join(lines))
 
 
