@@ -45,15 +45,12 @@ int main(int argc, char** argv) {
   try {
     apply_common_flags(opt);
     TutorialData data = load_tutorial_data(opt);
-    // References rather than `auto [dir, train, test]`: lambdas below use them, and clang
-    // before 16 (Xcode 14 and older) cannot capture a structured binding.
-    const std::string& dir = data.dir;
-    Dataset &train = data.train, &test = data.test;
+    Dataset &train = data.train, &test = data.test;  // not `auto [..]`: clang < 16 cannot capture those
     if (opt.smoke) classifier_epochs = 1, per_class = 50;
     const int C = train.num_classes;
     const auto& names = train.class_names;
     fmt::print("Fashion-MNIST: {} training and {} test images, C = {} classes (from {})\n", train.size(), test.size(),
-               C, dir);
+               C, data.dir);
 
     Rng rng(opt.seed);
     CVAE cvae(train.dim(), C, 400, latent, rng);
@@ -83,8 +80,7 @@ int main(int argc, char** argv) {
         backward(loss.total);
         adam.step();
         const int n = batch.x.rows();
-        recon += double(loss.recon) * n, kl += double(loss.kl) * n;
-        seen += n;
+        recon += double(loss.recon) * n, kl += double(loss.kl) * n, seen += n;
         bar.update(batch.index + 1, (recon + kl) / seen, seen);
       }
       bar.finish();
