@@ -27,6 +27,8 @@
 #include "datasets/idx.h"
 #include "datasets/loader.h"
 #include "datasets/synthetic.h"
+#include "tests/error_of.h"
+#include "tests/scoped_env.h"
 #include "tests/temp_dir.h"
 
 using namespace aet;
@@ -35,6 +37,9 @@ using Bytes = std::vector<uint8_t>;
 
 namespace {
 
+using aet::testing::error_of;
+using aet::testing::has;
+using aet::testing::ScopedEnv;
 using aet::testing::TempDir;
 
 void write_raw(const std::string& path, const Bytes& bytes) {
@@ -73,35 +78,6 @@ Bytes iota_bytes(size_t n, int mod = 256) {
   return b;
 }
 
-// doctest::Contains wants its own string type; this accepts std::string too.
-doctest::Contains has(const std::string& s) { return doctest::Contains(s.c_str()); }
-
-// The message of the std::runtime_error `f` throws; fails the test if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  FAIL("expected an exception");
-  return "";
-}
-
-// Sets an environment variable for one scope and restores it afterwards.
-struct ScopedEnv {
-  std::string name;
-  std::optional<std::string> old;
-  ScopedEnv(const std::string& n, const char* value) : name(n) {
-    if (const char* v = std::getenv(n.c_str())) old = v;
-    if (value) ::setenv(n.c_str(), value, 1);
-    else ::unsetenv(n.c_str());
-  }
-  ~ScopedEnv() {
-    if (old) ::setenv(name.c_str(), old->c_str(), 1);
-    else ::unsetenv(name.c_str());
-  }
-};
 
 // A tiny labelled dataset whose row i is filled with the value i.
 Dataset counting_dataset(int n, int d, int classes) {

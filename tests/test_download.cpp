@@ -23,11 +23,14 @@
 #include "datasets/data_source.h"
 #include "datasets/download.h"
 #include "datasets/md5.h"
+#include "tests/error_of.h"
 #include "tests/loopback_server.h"
 #include "tests/scoped_env.h"
 #include "tests/temp_dir.h"
 
 using namespace aet;
+using aet::testing::error_of;
+using aet::testing::has;
 using aet::testing::LoopbackServer;
 using aet::testing::ScopedEnv;
 using aet::testing::ServedFile;
@@ -36,18 +39,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-doctest::Contains has(const std::string& s) { return doctest::Contains(s.c_str()); }
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  FAIL("no exception was thrown");
-  return "";
-}
 
 std::string read_all(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

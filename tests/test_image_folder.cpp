@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "datasets/image_folder.h"
+#include "tests/error_of.h"
 #include "tests/temp_dir.h"
 
 #define STB_IMAGE_WRITE_STATIC
@@ -23,12 +24,11 @@
 #pragma GCC diagnostic pop
 
 using namespace aet;
+using aet::testing::has;
 using aet::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-doctest::Contains has(const std::string& s) { return doctest::Contains(s.c_str()); }
 
 // A w×h picture with `channels` channels, every pixel `value` (all channels alike).
 void write_png(const fs::path& p, int w, int h, int channels, uint8_t value) {

@@ -26,14 +26,7 @@
 #include "tests/scoped_env.h"
 #include "tests/temp_dir.h"
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "tutorials/common/image_grid.h"
 
 namespace fs = std::filesystem;
 using aet::testing::ScopedEnv;
@@ -283,7 +276,7 @@ TEST_CASE("a tutorial trains on a folder of the student's own pictures (--data D
           px[y * 40 + x] = ink ? 255 : 0;
         }
       const std::string f = (images.path / classes[c] / ("img" + std::to_string(i) + ".png")).string();
-      REQUIRE(stbi_write_png(f.c_str(), 40, 40, 1, px.data(), 40) != 0);
+      write_png(f, Image{40, 40, 1, px});
     }
   }
   TempDir out_dir;
@@ -297,7 +290,7 @@ TEST_CASE("a tutorial trains on a folder of the student's own pictures (--data D
   // Without --size these agree in size, so it runs too, at 40×40; mixed sizes are refused.
   const std::string odd = (images.path / "discs" / "odd.png").string();
   std::vector<uint8_t> px(30 * 20, 128);
-  REQUIRE(stbi_write_png(odd.c_str(), 30, 20, 1, px.data(), 30) != 0);
+  write_png(odd, Image{30, 20, 1, px});
   Run mixed = run(bin + " --smoke --data " + images.path.string() + " --out " + out);
   CHECK(mixed.exit_code == 1);
   CHECK_MESSAGE(mixed.output.find("images differ in size") != std::string::npos, mixed.output);
