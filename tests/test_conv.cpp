@@ -19,9 +19,11 @@
 #include "models/conv_autoencoder.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
+#include "tests/train_epochs.h"
 #include "tests/gradcheck.h"
 
 using namespace aet;
+using aet::testing::train_epochs;
 using aet::testing::gradcheck;
 using aet::testing::rand_param;
 using kernels::ConvGeom;
@@ -388,16 +390,7 @@ TEST_CASE("the conv autoencoder learns tiny images: trained on BCE, its test MSE
   };
   const float before = test_mse();
   BatchLoader loader(train, 64, true, rng);
-  Batch b;
-  for (int epoch = 0; epoch < 4; ++epoch) {
-    loader.start_epoch();
-    while (loader.next(b)) {
-      adam.zero_grad();
-      Tensor loss = ae.loss(b.x);
-      backward(loss);
-      adam.step();
-    }
-  }
+  train_epochs(loader, adam, 4, [&](const Batch& batch) { return ae.loss(batch.x); });
   const float after = test_mse();
   MESSAGE("conv AE test MSE " << before << " -> " << after);
   CHECK(after < before / 3.0f);

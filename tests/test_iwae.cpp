@@ -13,8 +13,10 @@
 #include "models/cvae.h"
 #include "models/vae.h"
 #include "nn/optim.h"
+#include "tests/train_epochs.h"
 
 using namespace aet;
+using aet::testing::train_epochs;
 
 TEST_CASE("iwae: k = 1 with a fixed ε is exactly −(recon + one-sample KL) of VAE::loss") {
   Rng rng(3);
@@ -90,16 +92,7 @@ TEST_CASE("iwae: the estimate does not decrease with k on a small trained VAE (k
   VAE vae(64, 32, 2, rng);
   Adam adam(vae.parameters(), {.lr = 3e-3f});
   BatchLoader loader(train, 64, true, rng);
-  Batch b;
-  for (int epoch = 0; epoch < 5; ++epoch) {
-    loader.start_epoch();
-    while (loader.next(b)) {
-      adam.zero_grad();
-      VaeLoss loss = vae.loss(b.x, rng);
-      backward(loss.total);
-      adam.step();
-    }
-  }
+  train_epochs(loader, adam, 5, [&](const Batch& batch) { return vae.loss(batch.x, rng).total; });
   Rng eval(5);
   std::vector<LogLikelihoodEstimate> est;
   for (int k : {1, 8, 64}) est.push_back(vae.log_likelihood(test.images, k, eval));

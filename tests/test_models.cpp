@@ -13,8 +13,10 @@
 #include "models/vae.h"
 #include "nn/losses.h"
 #include "nn/optim.h"
+#include "tests/train_epochs.h"
 
 using namespace aet;
+using aet::testing::train_epochs;
 
 namespace {
 
@@ -38,16 +40,7 @@ TEST_CASE("an MLP on Gaussian blobs reaches > 95% accuracy in under a second") {
   MLP net({10, 32, 4}, ReLU, rng);
   Adam adam(net.parameters(), {.lr = 0.01f});
   BatchLoader loader(blobs, 64, true, rng);
-  Batch b;
-  for (int epoch = 0; epoch < 5; ++epoch) {
-    loader.start_epoch();
-    while (loader.next(b)) {
-      adam.zero_grad();
-      Tensor loss = cross_entropy_loss(net(b.x), b.y);
-      backward(loss);
-      adam.step();
-    }
-  }
+  train_epochs(loader, adam, 5, [&](const Batch& batch) { return cross_entropy_loss(net(batch.x), batch.y); });
   NoGrad no_grad;
   const float acc = accuracy(net(blobs.images), blobs.labels);
   CHECK(acc > 0.95f);
@@ -61,16 +54,7 @@ TEST_CASE("the autoencoder learns tiny images: test MSE falls by at least 3x") {
   Adam adam(ae.parameters(), {.lr = 3e-3f});
   const float before = eval([&] { return ae.loss(test.images).item(); });
   BatchLoader loader(train, 64, true, rng);
-  Batch b;
-  for (int epoch = 0; epoch < 8; ++epoch) {
-    loader.start_epoch();
-    while (loader.next(b)) {
-      adam.zero_grad();
-      Tensor loss = ae.loss(b.x);
-      backward(loss);
-      adam.step();
-    }
-  }
+  train_epochs(loader, adam, 8, [&](const Batch& batch) { return ae.loss(batch.x); });
   const float after = eval([&] { return ae.loss(test.images).item(); });
   MESSAGE("AE test MSE " << before << " -> " << after);
   CHECK(after < before / 3.0f);
@@ -86,16 +70,7 @@ TEST_CASE("the VAE learns tiny images: the negative ELBO falls by at least 2x; s
   Rng eval_rng(9);
   const float before = eval([&] { return vae.loss(test.images, eval_rng).total.item(); });
   BatchLoader loader(train, 64, true, rng);
-  Batch b;
-  for (int epoch = 0; epoch < 10; ++epoch) {
-    loader.start_epoch();
-    while (loader.next(b)) {
-      adam.zero_grad();
-      VaeLoss loss = vae.loss(b.x, rng);
-      backward(loss.total);
-      adam.step();
-    }
-  }
+  train_epochs(loader, adam, 10, [&](const Batch& batch) { return vae.loss(batch.x, rng).total; });
   eval_rng.reseed(9);
   const float after = eval([&] { return vae.loss(test.images, eval_rng).total.item(); });
   MESSAGE("VAE test loss " << before << " -> " << after << " nats/image");
