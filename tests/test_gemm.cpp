@@ -99,7 +99,7 @@ void check_kernel(const char* name) {
     try {
         gemm_force_kernel(name);
     } catch (const std::invalid_argument& e) {
-        MESSAGE("skipping kernel " << name << ": " << e.what());
+        MESSAGE("skipping kernel " << std::string(name) << ": " << std::string(e.what()));
         return;
     }
     CHECK(std::string(gemm_kernel_name()) == name);

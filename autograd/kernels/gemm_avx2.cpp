@@ -6,9 +6,9 @@
 //
 // Tile: 6 rows × 16 columns of C, held in 12 ymm registers for the whole depth loop.
 // Per depth step it loads 2 B vectors and broadcasts 6 A values for 12 FMAs: 15 of the
-// 16 ymm registers. Cache blocks for a core with 48 KB L1d and 2 MB L2: the A panel
-// (kc*6 floats = 9 KB at kc = 384) stays in L1, the packed B block (kc*nc floats,
-// 384*768*4 = 1.2 MB) in L2.
+// 16 ymm registers. Cache blocks: the A panel (kc*6 floats = 9 KB at kc = 384) stays
+// in L1 while the packed B block (kc*nc floats, at most 384*768*4 = 1.2 MB) streams past
+// it from L2 or L3 (the driver sizes nc from the caches: gemm_driver.cpp).
 // Packing reads A and B in whichever layout they are stored in (NN, TN, NT), so a
 // transpose is never materialised: a stored row that must become a panel column is
 // moved with 8x8 register transposes.
@@ -57,16 +57,33 @@ void load_transposed8x8(const float* src, size_t ld, int valid, __m256 out[8]) {
     }
 }
 
+// Stores the first `width` lanes of x at dst: 8 (a B panel's row) or 6 (an A panel's).
+// Packing stores many short rows, so it avoids vmaskmovps stores: AMD's Zen cores run
+// them as long micro-code sequences (a GEMM on Zen 3 spent about half its time packing
+// with them); only other widths, at the edges, take the masked store.
+void store_lanes(float* dst, __m256 x, int width, __m256i mask) {
+    if (width == 8) {
+        _mm256_storeu_ps(dst, x);
+    } else if (width == 6) {
+        _mm_storeu_ps(dst, _mm256_castps256_ps128(x));
+        _mm_storel_pi(reinterpret_cast<__m64*>(dst + 4), _mm256_extractf128_ps(x, 1));
+    } else {
+        _mm256_maskstore_ps(dst, mask, x);
+    }
+}
+
 // dst[k*W + j] = src[k*ld + j] for j < cols, 0 for cols <= j < W (W = 6 or a multiple
 // of 8). Used when the stored rows already run along the panel: B in NN/TN, A in TN.
 void pack_copy(const float* src, int ld, int cols, int kc, int W, float* dst) {
     for (int j = 0; j < W; j += 8) {
         const int width = imin(8, W - j);
-        const __m256i load_mask = first_lanes(imin(cols - j, width));
+        const int valid = imin(cols - j, width);
+        const __m256i load_mask = first_lanes(valid);
         const __m256i store_mask = first_lanes(width);
         for (int k = 0; k < kc; ++k) {
-            const __m256 x = _mm256_maskload_ps(src + size_t(k) * ld + j, load_mask);
-            _mm256_maskstore_ps(dst + size_t(k) * W + j, store_mask, x);
+            const float* s = src + size_t(k) * ld + j;
+            const __m256 x = valid == 8 ? _mm256_loadu_ps(s) : _mm256_maskload_ps(s, load_mask);
+            store_lanes(dst + size_t(k) * W + j, x, width, store_mask);
         }
     }
 }
@@ -84,7 +101,7 @@ void pack_transpose(const float* src, int ld, int rows, int kc, int W, float* ds
             __m256 r[8];
             load_transposed8x8(s + k, size_t(ld), valid, r);
             for (int i = 0; i < 8; ++i)
-                _mm256_maskstore_ps(dst + size_t(k + i) * W + r0, store_mask, r[i]);
+                store_lanes(dst + size_t(k + i) * W + r0, r[i], width, store_mask);
         }
         for (; k < kc; ++k)
             for (int i = 0; i < width; ++i)

@@ -114,12 +114,17 @@ const MicroKernel& active_kernel() {
 
 // ---- the blocked product, on one thread ---------------------------------------------
 
-// Columns per block: the packed B block (kc × nc floats) should stay in the core's L2, so
-// nc comes from half the L2 this CPU reports (the rest holds C's tiles, the A panels and
-// whatever else runs), a multiple of the tile width, at most the kernel's nc_max. Unlike
-// kc, nc does not change how any sum is rounded, so results do not depend on the cache.
+// Columns per block. The packed B block (kc × nc floats) is streamed once per A panel,
+// so it need not fit in L2: a wide block saves re-packing op(A) (a transposing copy, for
+// NN) once per column block. Measured on Zen 3 (512 KiB L2, 32 MiB L3), blocks sized to
+// half the L2 (160 columns at kc = 384) ran NN 128x784·784x512 at 0.75× OpenBLAS,
+// 768-column blocks (1.2 MB, streamed from L3) at 0.85× (bench/RESULTS.md, round 5).
+// So the block gets a quarter of the L3 (the L2 where there is no L3), at most the
+// kernel's nc_max, a multiple of the tile width. Unlike kc, nc does not change how any
+// sum is rounded, so results do not depend on the cache.
 int column_block(const MicroKernel& mk, int kc) {
-  const size_t budget = kernels::cpu_caches().l2 / 2;
+  const kernels::CacheSizes& caches = kernels::cpu_caches();
+  const size_t budget = std::max(caches.l3 / 4, caches.l2 / 2);
   const int fit = int(budget / (size_t(kc) * sizeof(float))) / mk.nr * mk.nr;
   return std::clamp(fit, mk.nr, mk.nc_max);
 }
