@@ -262,15 +262,19 @@ int main(int argc, char** argv) {
   std::string script = "bench/epoch_torch.py";
   bool profile_only = false, ours_only = false;
   int profile_threads = 1;
+  std::vector<int> thread_counts = {1, 2};  // --threads N: only N (a busy machine's quick check)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--epochs" && i + 1 < argc) measured = std::max(1, std::atoi(argv[++i]));
     else if (a == "--script" && i + 1 < argc) script = argv[++i];
     else if (a == "--profile-only") profile_only = true;
     else if (a == "--ours-only") ours_only = true;
-    else if (a == "--threads" && i + 1 < argc) profile_threads = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--threads" && i + 1 < argc) {
+      profile_threads = std::max(1, std::atoi(argv[++i]));
+      thread_counts = {profile_threads};
+    }
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--profile-only [--threads N]] [--ours-only]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only]\n", argv[0]);
       return 2;
     }
   }
@@ -325,7 +329,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   double torch_rss = 0;
   for (const std::string model : {"vae", "ae"}) {
-    for (int threads : {1, 2}) {
+    for (int threads : thread_counts) {
       set_num_threads(threads);
       Rng rng(7);
       BatchLoader loader(train, 128, true, rng);
