@@ -8,6 +8,9 @@
 // against OpenBLAS's. Each pair runs in a child process of its own, because OpenBLAS
 // reads OPENBLAS_CORETYPE when it is loaded and our kernel is forced with
 // AET_GEMM_KERNEL. `build/bench/matmul --one` measures only the pair the environment sets.
+// `--cpu-time` times by the calling thread's CPU clock instead of the wall clock, at one
+// thread only: on a busy machine it leaves out the time the thread waits for a core (but
+// not the caches other jobs evict), so ratios stay readable where wall-clock rows do not.
 //
 // OpenBLAS is loaded at run time with dlopen("libopenblas.so.0") (Debian package
 // libopenblas0, pulled in by `make bench`), so the library itself never links it.
@@ -26,6 +29,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -79,8 +83,16 @@ OpenBlas load_openblas() {
     return o;
 }
 
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
+bool g_cpu_time = false;  // --cpu-time
+
+// Seconds on the wall clock, or on this thread's CPU clock with --cpu-time.
+double clock_seconds() {
+    if (g_cpu_time) {
+        timespec t{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+    }
+    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
 // ---- peak: independent FMA chains that never touch memory --------------------------
@@ -93,10 +105,10 @@ __attribute__((target("avx2,fma"))) double peak_avx2_gflops() {
     for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i));
     const __m256 x = _mm256_set1_ps(0.999f), y = _mm256_set1_ps(0.001f);
     const long iters = 20'000'000;
-    const auto t0 = Clock::now();
+    const double t0 = clock_seconds();
     for (long it = 0; it < iters; ++it)
         for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
-    const double s = seconds_since(t0);
+    const double s = clock_seconds() - t0;
     __m256 sum = acc[0];
     for (int i = 1; i < 12; ++i) sum = _mm256_add_ps(sum, acc[i]);
     if (_mm256_cvtss_f32(sum) == 12345.0f) std::puts("");
@@ -108,10 +120,10 @@ __attribute__((target("avx512f"))) double peak_avx512_gflops() {
     for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(float(i));
     const __m512 x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(0.001f);
     const long iters = 20'000'000;
-    const auto t0 = Clock::now();
+    const double t0 = clock_seconds();
     for (long it = 0; it < iters; ++it)
         for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
-    const double s = seconds_since(t0);
+    const double s = clock_seconds() - t0;
     __m512 sum = acc[0];
     for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, acc[i]);
     if (_mm512_cvtss_f32(sum) == 12345.0f) std::puts("");
@@ -122,9 +134,9 @@ __attribute__((target("avx512f"))) double peak_avx512_gflops() {
 // ---- timing ------------------------------------------------------------------------
 // Seconds per call, for `reps` back-to-back calls.
 double time_calls(const std::function<void()>& fn, int reps) {
-    const auto t0 = Clock::now();
+    const double t0 = clock_seconds();
     for (int r = 0; r < reps; ++r) fn();
-    return seconds_since(t0) / reps;
+    return (clock_seconds() - t0) / reps;
 }
 
 // Calls per sample so that one sample takes about `target` seconds.
@@ -171,7 +183,8 @@ int measure_one() {
     std::printf("%s\n", aet::gemm_describe().c_str());
     std::printf("single-core FMA peak: AVX2 %.1f GFLOP/s", peak2);
     if (has_avx512) std::printf(", AVX-512 %.1f GFLOP/s", peak512);
-    std::printf("   (%% peak below is against %s x threads)\n\n", kernel == "avx512" ? "AVX-512" : "AVX2");
+    std::printf("   (%% peak below is against %s x threads)\n", kernel == "avx512" ? "AVX-512" : "AVX2");
+    std::printf("timed by %s\n\n", g_cpu_time ? "the thread's CPU clock (--cpu-time), 1 thread only" : "the wall clock");
 
     const Shape shapes[] = {
         {"NN 128x784 . 784x512", aet::Layout::NN, 128, 512, 784},
@@ -207,6 +220,7 @@ int measure_one() {
         };
         const double flops = 2.0 * s.M * s.N * s.K;
         for (int threads : {1, 2}) {
+            if (g_cpu_time && threads > 1) continue;  // one thread's clock misses the pool's work
             aet::set_num_threads(threads);
             blas.set_threads(threads);
             const int reps_ours = calibrate(ours, kSampleSeconds);
@@ -251,7 +265,8 @@ int run_pair(const char* argv0, const char* kernel, const char* coretype) {
         setenv("AET_GEMM_KERNEL", kernel, 1);
         if (coretype != nullptr) setenv("OPENBLAS_CORETYPE", coretype, 1);
         else unsetenv("OPENBLAS_CORETYPE");
-        execl("/proc/self/exe", argv0, "--one", static_cast<char*>(nullptr));
+        execl("/proc/self/exe", argv0, "--one", g_cpu_time ? "--cpu-time" : static_cast<char*>(nullptr),
+              static_cast<char*>(nullptr));
         std::perror("exec /proc/self/exe");
         _exit(127);
     }
@@ -263,7 +278,17 @@ int run_pair(const char* argv0, const char* kernel, const char* coretype) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc > 1 && std::string(argv[1]) == "--one") return measure_one();
+    bool one = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--one") one = true;
+        else if (a == "--cpu-time") g_cpu_time = true;
+        else {
+            std::fprintf(stderr, "usage: %s [--one] [--cpu-time]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (one) return measure_one();
     int failed = 0;
 #if defined(__x86_64__) || defined(__i386__)
     if (__builtin_cpu_supports("avx512f")) failed |= run_pair(argv[0], "avx512", "SkylakeX");
