@@ -9,8 +9,9 @@
 // failure if it does not hold: the page loads without an error; for every point, the floats
 // the wasm decoder returns are within 1e-5 of the native ones and the canvas holds the same
 // 8-bit pixels; a click and an arrow key move z; the CVAE's class changes the image and
-// matches the native decoder; the interpolation slider lands between A and B; a damaged and
-// a truncated checkpoint show the C++ loader's message. Prints the decode time.
+// matches the native decoder; the interpolation slider lands between A and B; a damaged, a
+// truncated and a VAE checkpoint given as the CVAE show the C++ side's message. Prints the
+// decode time.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -126,10 +127,13 @@ try {
   const good = fs.readFileSync(path.join(siteDir, "cvae.ckpt"));
   const flipped = Buffer.from(good);
   flipped[Math.floor(flipped.length / 2)] ^= 0x40;
+  const vaeBytes = fs.readFileSync(path.join(siteDir, "vae.ckpt"));
   for (const [name, bytes, expect] of [["flipped.ckpt", flipped, "checksum mismatch"],
-                                       ["truncated.ckpt", good.subarray(0, 1000), "truncated"]]) {
+                                       ["truncated.ckpt", good.subarray(0, 1000), "truncated"],
+                                       ["a-vae.ckpt", vaeBytes, "this is a VAE checkpoint, but it was loaded as the CVAE"]]) {
     await page.locator("#file").setInputFiles({ name, mimeType: "application/octet-stream", buffer: bytes });
-    await page.locator("#error").waitFor({ state: "visible", timeout: 5000 });
+    // Wait for this file's message, not the previous one (the page reads the file asynchronously).
+    await page.waitForFunction((n) => document.getElementById("error").textContent.includes(n), name, { timeout: 5000 });
     const text = await page.locator("#error").textContent();
     check(text.includes(expect) && text.includes(name), `${name} shows the loader's message: ${JSON.stringify(text.split("\n")[1] || text)}`);
   }
