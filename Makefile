@@ -9,6 +9,8 @@
 #   make data          find Fashion-MNIST, or download it into the cache (DATASET=mnist for MNIST)
 #   make doctor        one screen about this machine's setup, to paste into a question
 #   make test-clang    the suite built by clang (build-clang/); test-libcxx: clang + libc++
+#   make explorer      tutorial 7's page: the toolkit's decoder compiled to WebAssembly (emscripten)
+#   make test-explorer the page in headless chromium, checked against the native decoder
 #   make readme-figures  rerun the tutorials' default runs, check the figures the READMEs quote
 #   make clean
 # Objects go under build/; header dependencies are tracked with -MMD -MP.
@@ -76,7 +78,7 @@ TOOL_SRC := $(wildcard tools/*.cpp)
 TOOL_BINS := $(TOOL_SRC:tools/%.cpp=$(BUILD)/tools/%)
 
 .PHONY: all lib test test-asan test-kernels test-aarch64 test-clang test-libcxx fuzz tutorials readme-figures bench data doctor \
-        clean deps deps-data deps-plot deps-bench
+        clean deps deps-data deps-plot deps-bench explorer test-explorer tutorial-7 deps-wasm deps-browser
 .DEFAULT_GOAL := all
 
 all: lib
@@ -255,7 +257,83 @@ bench: deps deps-data deps-bench
 	  AET_GEMM_KERNEL=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 \
 	    ./$(BUILD)/bench/epoch || exit 1; fi
 
-clean:
-	rm -rf $(BUILD) build-asan build-fuzz build-aarch64 build-clang build-libcxx
+# ---- tutorial 7: the latent-space explorer in the browser -----------------------
+# The page's decoder is the library itself, compiled by emscripten (Debian's 3.1.6) into
+# build-wasm/: the portable GEMM kernel (the x86/ARM micro-kernels are left out, so the
+# driver's table holds only it), -msimd128 so clang may vectorise it, and one thread (the
+# page calls set_num_threads(1); the pool then runs serially). Two shims in
+# tutorials/07-latent-explorer/wasm/include stand in for what emscripten 3.1.6 lacks
+# offline: zlib's crc32_z and C++20's std::bit_cast (its libc++ is version 13). fmt is used
+# header-only from Debian's libfmt-dev, whose headers are linked into build-wasm/include.
+# NODE_PATH: emscripten's tools need Debian's acorn, which a Node.js not from Debian misses.
+WASM_BUILD := build-wasm
+EXPLORER   := tutorials/07-latent-explorer
+EMXX       := NODE_PATH=/usr/share/nodejs em++
+WASM_FLAGS := -O2 -std=c++20 -fexceptions -msimd128 -DFMT_HEADER_ONLY -Wall -Wextra \
+              -I$(EXPLORER)/wasm/include -I. -isystem $(WASM_BUILD)/include -MMD -MP
+WASM_SRC   := $(filter-out %_avx2.cpp %_avx512.cpp %_neon.cpp,$(wildcard autograd/*.cpp autograd/kernels/*.cpp nn/*.cpp)) \
+              models/vae.cpp models/cvae.cpp tutorials/common/latent_explorer.cpp $(EXPLORER)/wasm/explorer_api.cpp
+WASM_OBJ   := $(WASM_SRC:%.cpp=$(WASM_BUILD)/%.o)
+WASM_SITE  := $(WASM_BUILD)/site
+WASM_LINK  := -fexceptions -sMODULARIZE=1 -sEXPORT_NAME=createExplorer -sENVIRONMENT=web -sALLOW_MEMORY_GROWTH=1 \
+              -sFORCE_FILESYSTEM=1 -sEXPORTED_FUNCTIONS=_aet_load,_aet_error,_aet_layers,_aet_classes,_aet_pixels,_aet_decode \
+              -sEXPORTED_RUNTIME_METHODS=ccall,FS,HEAPF32
+PAGE_FILES := $(wildcard $(EXPLORER)/page/*)
+DEPS_WASM    := emscripten
+DEPS_BROWSER := chromium
+EXPLORER_PORT ?= 8007
+T7_OUT ?= out/07-latent-explorer
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_OBJ:.o=.d) $(GET_DATA).d $(TOOL_BINS:=.d)
+deps-wasm: | deps
+	@scripts/install-deps.sh $(DEPS_WASM)
+# Node.js and npm: Debian's nodejs and npm, unless a node with its own npm (NodeSource's
+# package, as on these machines) is there already; Debian's npm would conflict with it.
+deps-browser: | deps-wasm
+	@scripts/install-deps.sh $(DEPS_BROWSER)
+	@command -v node >/dev/null || scripts/install-deps.sh nodejs
+	@command -v npm >/dev/null || scripts/install-deps.sh npm
+
+$(WASM_BUILD)/include/fmt:
+	@mkdir -p $(@D)
+	ln -sfn /usr/include/fmt $@
+
+$(WASM_BUILD)/autograd/kernels/%.o: WASM_FLAGS += -O3
+$(WASM_BUILD)/%.o: %.cpp | $(WASM_BUILD)/include/fmt
+	@mkdir -p $(@D)
+	$(EMXX) $(WASM_FLAGS) -c $< -o $@
+
+$(WASM_SITE)/aet_explorer.js: $(WASM_OBJ)
+	@mkdir -p $(@D)
+	$(EMXX) -O2 $(WASM_OBJ) $(WASM_LINK) -o $@
+
+$(WASM_SITE)/.page: $(PAGE_FILES)
+	@mkdir -p $(@D)
+	cp $(PAGE_FILES) $(WASM_SITE)/ && touch $@
+
+explorer: deps-wasm
+	@$(SUBMAKE) $(WASM_SITE)/aet_explorer.js $(WASM_SITE)/.page
+	@echo "explorer: $(WASM_SITE)/ holds the page and aet_explorer.{js,wasm}"
+
+# Exports the models and codes (main.cpp), adds the page and the wasm, serves the folder.
+tutorial-7: deps deps-data explorer
+	@$(SUBMAKE) $(BUILD)/tutorials/07-latent-explorer
+	mkdir -p out && ./$(BUILD)/tutorials/07-latent-explorer --out $(T7_OUT) $(ARGS)
+	cp $(WASM_SITE)/* $(T7_OUT)/
+	@echo "open http://127.0.0.1:$(EXPLORER_PORT)/ in a browser (Ctrl-C stops the server)"
+	python3 -m http.server $(EXPLORER_PORT) --bind 127.0.0.1 --directory $(T7_OUT)
+
+$(BUILD)/tests/explorer/%: tests/explorer/%.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+
+# The page in headless chromium (playwright-core from npm, pinned by
+# tests/explorer/package-lock.json, driving Debian's /usr/bin/chromium).
+test-explorer: deps deps-data explorer deps-browser
+	@$(SUBMAKE) $(BUILD)/tutorials/07-latent-explorer $(BUILD)/tests/explorer/native_decode
+	tests/explorer/run.sh $(WASM_SITE) $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz build-aarch64 build-clang build-libcxx $(WASM_BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_OBJ:.o=.d) $(GET_DATA).d $(TOOL_BINS:=.d) $(WASM_OBJ:.o=.d) \
+  $(BUILD)/tests/explorer/native_decode.d

@@ -46,6 +46,7 @@ const std::map<std::string, std::vector<std::string>> kExpected = {
                                     "vae_z20.ckpt", "training_state.ckpt"}},
     {"05-conditional-vae", {"samples_by_class.png", "style_transfer.png", "reconstructions.png", "loss_curve.png",
                             "cvae_z20.ckpt", "training_state.ckpt"}},
+    {"07-latent-explorer", {"vae.ckpt", "cvae.ckpt", "codes.json", "test_images.u8"}},
 };
 
 // A figure a smoke run must print, inside a range that an untrained or broken run misses:
@@ -73,6 +74,8 @@ const std::map<std::string, std::vector<SmokeFigure>> kSmokeFigures = {
                                     {"active dimensions", R"(active dimensions \(KL > 0.1 nats\): (\d+) of 20)", 1, 20}}},
     {"05-conditional-vae", {{"final test loss", R"(final test loss (\S+) nats)", 100, 530},
                             {"judge accuracy", R"(test accuracy (\S+) on the 256 real test images)", 0.4, 1.0}}},
+    {"07-latent-explorer", {{"VAE test loss", R"(test loss: VAE (\S+),)", 100, 530},
+                            {"CVAE test loss", R"(, CVAE (\S+) nats per image)", 100, 530}}},
 };
 
 // Tutorial folders are numbered (NN-name); tutorials/common holds their shared helpers.
