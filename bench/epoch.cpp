@@ -39,6 +39,7 @@
 #include "datasets/fashion_mnist.h"
 #include "datasets/loader.h"
 #include "models/autoencoder.h"
+#include "models/conv_vae.h"
 #include "models/vae.h"
 #include "nn/optim.h"
 
@@ -86,8 +87,8 @@ class TorchPeer {
     if (pid_ > 0) waitpid(pid_, nullptr, 0);
   }
   const std::string& info() const { return info_; }
-  double epoch() {  // seconds
-    send("epoch");
+  double epoch(int max_steps = -1) {  // seconds; max_steps >= 0: only that many batches
+    send(max_steps < 0 ? "epoch" : ("epoch " + std::to_string(max_steps)).c_str());
     return std::atof(expect("epoch").c_str());
   }
   double quit() {  // peak RSS in MiB
@@ -197,8 +198,30 @@ struct OursAe : Ours {
   }
 };
 
+// Tutorial 6's conv VAE (models/conv_vae.h). Conv layers as GEMMs: forward 2·K·C·k²·H'·W'
+// flops for a conv with output (K,H',W'), 2·C_in·C_out·k²·H·W for a transposed conv with
+// input (C_in,H,W); backward twice that (dW and dX), except conv1, whose input needs no dX.
+struct OursConvVae : Ours {
+  Rng rng{1};
+  ConvVAE model{28, 20, rng};
+  Adam adam{model.parameters(), AdamOptions{}};
+  Tensor loss(const Tensor& x) override { return model.loss(x, rng).total; }
+  Optimizer& opt() override { return adam; }
+  double gemm_flops_per_example() const override {
+    const double conv1 = 2.0 * 32 * 1 * 9 * 14 * 14, conv2 = 2.0 * 64 * 32 * 9 * 7 * 7;
+    const double up1 = 2.0 * 64 * 64 * 9 * 7 * 7, up2 = 2.0 * 64 * 32 * 9 * 14 * 14, out = 2.0 * 32 * 9 * 28 * 28;
+    const double dense = 3 * 2.0 * 3136 * 20;  // μ, log σ² and the decoder's dense layer, each with dX
+    return 2 * conv1 + 3 * (conv2 + up1 + up2 + out) + 3 * dense;
+  }
+};
+
+// The conv VAE's epoch is ~12x the MLP's work: it is measured on the first kConvSteps
+// batches of each epoch (both sides) and scaled to the full 469.
+constexpr int kConvSteps = 20;
+
 std::unique_ptr<Ours> make_ours(const std::string& model) {
   if (model == "vae") return std::make_unique<OursVae>();
+  if (model == "conv_vae") return std::make_unique<OursConvVae>();
   return std::make_unique<OursAe>();
 }
 
@@ -220,8 +243,8 @@ void print_profile(const std::string& model, const Dataset& train, int threads =
   BatchLoader loader(train, 128, true, rng);
   auto ours = make_ours(model);
   ours->loader = &loader;
-  const int steps = 150;
-  ours->epoch(nullptr, 20);  // warm-up
+  const int steps = model == "conv_vae" ? 20 : 150;
+  ours->epoch(nullptr, model == "conv_vae" ? 3 : 20);  // warm-up
   Phases ph;
   std::vector<OpTime> ops;
   double total = 0;
@@ -240,7 +263,8 @@ void print_profile(const std::string& model, const Dataset& train, int threads =
   double gemm = 0, elementwise = 0;
   for (const OpTime& t : ops) {
     const double s = t.forward_s + t.backward_s;
-    const bool is_gemm = t.op == "linear" || t.op.rfind("matmul", 0) == 0 || t.op.rfind("linear_", 0) == 0;
+    const bool is_gemm = t.op == "linear" || t.op.rfind("matmul", 0) == 0 || t.op.rfind("linear_", 0) == 0 ||
+                         t.op.rfind("conv", 0) == 0;  // conv2d, conv_transpose2d: im2col/col2im + GEMM
     (is_gemm ? gemm : elementwise) += s;
     std::printf("| %-22s | %11.3f | %11.3f | %4.1f%% |\n", t.op.c_str(), t.forward_s * scale,
                 t.backward_s * scale, 100 * s / total);
@@ -249,7 +273,7 @@ void print_profile(const std::string& model, const Dataset& train, int threads =
   std::printf("| %-22s | %25.3f | %4.1f%% |\n", "(tape/glue in fwd+bwd)", other_fb * scale, 100 * other_fb / total);
   std::printf("| %-22s | %25.3f | %4.1f%% |\n", "optimizer (Adam+zero)", ph.optim * scale, 100 * ph.optim / total);
   std::printf("| %-22s | %25.3f | %4.1f%% |\n", "data (batch gather)", ph.data * scale, 100 * ph.data / total);
-  std::printf("summary: GEMM ops (linear/matmul, incl. bias) %.0f%%, element-wise ops %.0f%%, "
+  std::printf("summary: GEMM ops (linear/matmul/conv, incl. bias) %.0f%%, element-wise ops %.0f%%, "
               "optimizer %.0f%%, data %.0f%%, rest %.0f%%  (epoch %.2f s)\n",
               100 * gemm / total, 100 * elementwise / total, 100 * ph.optim / total,
               100 * ph.data / total, 100 * other_fb / total, total * scale);
@@ -263,6 +287,7 @@ int main(int argc, char** argv) {
   bool profile_only = false, ours_only = false;
   int profile_threads = 1;
   std::vector<int> thread_counts = {1, 2};  // --threads N: only N (a busy machine's quick check)
+  std::vector<std::string> models = {"vae", "ae", "conv_vae"};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--epochs" && i + 1 < argc) measured = std::max(1, std::atoi(argv[++i]));
@@ -273,8 +298,9 @@ int main(int argc, char** argv) {
       profile_threads = std::max(1, std::atoi(argv[++i]));
       thread_counts = {profile_threads};
     }
+    else if (a == "--model" && i + 1 < argc) models = {argv[++i]};  // one row only: vae, ae or conv_vae
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only] [--model vae|ae|conv_vae]\n", argv[0]);
       return 2;
     }
   }
@@ -320,16 +346,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (profile_only) {
-    print_profile("vae", train, profile_threads);
-    print_profile("ae", train, profile_threads);
+    for (const std::string& model : models) print_profile(model, train, profile_threads);
     return 0;
   }
   std::fflush(stdout);
 
   std::vector<Row> rows;
   double torch_rss = 0;
-  for (const std::string model : {"vae", "ae"}) {
+  for (const std::string& model : models) {
     for (int threads : thread_counts) {
+      const bool conv = model == "conv_vae";
+      if (conv && threads == 2) continue;  // the conv row: 1 thread (see kConvSteps)
+      const int steps = conv ? kConvSteps : -1;
+      const double scale = conv ? 469.0 / kConvSteps : 1.0;
       set_num_threads(threads);
       Rng rng(7);
       BatchLoader loader(train, 128, true, rng);
@@ -337,8 +366,8 @@ int main(int argc, char** argv) {
       ours->loader = &loader;
       TorchPeer peer(script, model, threads, threads);
       if (rows.empty()) std::printf("PyTorch peer: %s\n", peer.info().c_str());
-      ours->epoch();  // warm-up: pool buffers, packing buffers, page faults
-      const double torch_warmup = peer.epoch();
+      ours->epoch(nullptr, steps);  // warm-up: pool buffers, packing buffers, page faults
+      const double torch_warmup = peer.epoch(steps) * scale;
       // A cap on the run time: when PyTorch's epoch is very slow (its threads spinning on
       // a busy machine), measure two rounds (one AB, one BA) instead of `measured`.
       const int rounds = torch_warmup > 20.0 ? std::min(measured, 2) : measured;
@@ -349,13 +378,13 @@ int main(int argc, char** argv) {
       std::vector<double> t_ours, t_torch, ratios;
       for (int r = 0; r < rounds; ++r) {
         double a, b;
-        if (r % 2 == 0) { a = ours->epoch(); b = peer.epoch(); }
-        else { b = peer.epoch(); a = ours->epoch(); }
+        if (r % 2 == 0) { a = ours->epoch(nullptr, steps) * scale; b = peer.epoch(steps) * scale; }
+        else { b = peer.epoch(steps) * scale; a = ours->epoch(nullptr, steps) * scale; }
         t_ours.push_back(a);
         t_torch.push_back(b);
         ratios.push_back(a / b);
       }
-      const double allocs = double(pool_stats().fresh_allocations - allocs0) / rounds;
+      const double allocs = double(pool_stats().fresh_allocations - allocs0) / rounds * scale;
       torch_rss = std::max(torch_rss, peer.quit());
       const double mo = median(t_ours);
       const double flops = ours->gemm_flops_per_example() * train.size();
@@ -378,7 +407,7 @@ int main(int argc, char** argv) {
     std::printf("| %-5s | %7d | %12.2f | %15.2f | %11.2fx | %18s | %19.1f | %18.0f |\n", r.model.c_str(),
                 r.threads, r.ours, r.torch, r.ratio, speedup.c_str(), r.gflops, r.allocs_per_epoch);
   }
-  for (const std::string model : {"vae", "ae"}) {
+  for (const std::string& model : models) {
     const auto o = make_ours(model);
     std::printf("%s GEMM work per epoch: %.1f GFLOP\n", model.c_str(),
                 o->gemm_flops_per_example() * train.size() * 1e-9);
@@ -386,7 +415,6 @@ int main(int argc, char** argv) {
   std::printf("peak RSS: ours %.0f MiB (whole benchmark, dataset included), PyTorch peer %.0f MiB\n",
               peak_rss_mib(), torch_rss);
   std::fflush(stdout);
-  print_profile("vae", train);
-  print_profile("ae", train);
+  for (const std::string& model : models) print_profile(model, train);
   return 0;
 }

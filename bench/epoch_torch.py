@@ -5,8 +5,14 @@ our epochs with PyTorch's in the same run.
 
     /usr/bin/python3 bench/epoch_torch.py --model vae --threads 1 [--blas-threads 1]
 
+Models: vae, ae (the MLPs of tutorials 4 and 1) and conv_vae (tutorial 6's ConvVAE,
+models/conv_vae.h: conv 32 s2 -> conv 64 s2 -> (mu, log var) 20 each; dense -> 64x7x7 ->
+convT 64 s2 -> convT 32 s2 -> conv 1, all 3x3 with padding 1, the same layers and
+PyTorch's default initialisation as ours).
+
 Protocol (line based, stdin -> stdout): the script prints "ready <info>" once loaded,
-then for each line "epoch" it trains one epoch and prints "epoch <seconds> <mean loss>";
+then for each line "epoch" it trains one epoch and prints "epoch <seconds> <mean loss>"
+("epoch N": only the first N batches of a shuffled epoch, for the slow conv model);
 "quit" prints "rss <peak RSS in MiB>" and exits.
 
 Threads: torch.set_num_threads(n) sets PyTorch's own (OpenMP) pool, but on Debian the
@@ -23,7 +29,7 @@ import sys
 import time
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--model", choices=["vae", "ae"], required=True)
+ap.add_argument("--model", choices=["vae", "ae", "conv_vae"], required=True)
 ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
 ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS threads (default: --threads)")
 ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist/")
@@ -91,16 +97,42 @@ class AE(nn.Module):  # 784-512-256-10-256-512-784, ReLU, sigmoid output, MSE
         return F.mse_loss(torch.sigmoid(self.net(x)), x)
 
 
+class ConvVAE(nn.Module):  # the layers of models/conv_halves.h and models/conv_vae.h
+    def __init__(self, z=20):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(32, 64, 3, stride=2, padding=1)
+        self.enc_mu = nn.Linear(64 * 7 * 7, z)
+        self.enc_logvar = nn.Linear(64 * 7 * 7, z)
+        self.dense = nn.Linear(z, 64 * 7 * 7)
+        self.up1 = nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1)
+        self.out = nn.Conv2d(32, 1, 3, padding=1)
+
+    def loss(self, x):
+        n = x.shape[0]
+        h = F.relu(self.conv2(F.relu(self.conv1(x.view(n, 1, 28, 28))))).flatten(1)
+        mu, logvar = self.enc_mu(h), self.enc_logvar(h)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        h = F.relu(self.dense(z)).view(n, 64, 7, 7)
+        logits = self.out(F.relu(self.up2(F.relu(self.up1(h))))).flatten(1)
+        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
+        return recon + kl
+
+
 images = load_images(os.path.join(args.data, "train-images-idx3-ubyte.gz"))
-model = VAE() if args.model == "vae" else AE()
+model = {"vae": VAE, "ae": AE, "conv_vae": ConvVAE}[args.model]()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
-def epoch():
+def epoch(max_batches=None):
     order = torch.randperm(images.shape[0])
     total, batches = 0.0, 0
     t0 = time.perf_counter()
     for start in range(0, images.shape[0], args.batch):
+        if max_batches is not None and batches == max_batches:
+            break
         x = images[order[start:start + args.batch]]
         opt.zero_grad()
         loss = model.loss(x)
@@ -131,8 +163,8 @@ print(f"ready torch {torch.__version__} set_num_threads={torch.get_num_threads()
       f"aten_cpu_capability={cpu_capability()}", flush=True)
 for line in sys.stdin:
     cmd = line.strip()
-    if cmd == "epoch":
-        s, loss = epoch()
+    if cmd == "epoch" or cmd.startswith("epoch "):
+        s, loss = epoch(int(cmd.split()[1]) if " " in cmd else None)
         print(f"epoch {s:.4f} {loss:.5f}", flush=True)
     elif cmd == "quit":
         break

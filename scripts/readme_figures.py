@@ -53,13 +53,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 READMES = sorted(ROOT.glob("tutorials/[0-9][0-9]-*/README.md")) + [ROOT / "README.md"]
 BIN = "./build/tutorials/"
-T0, T1, T2, T3, T4, T5 = (BIN + n for n in (
+T0, T1, T2, T3, T4, T5, T6 = (BIN + n for n in (
     "00-autograd", "01-what-is-an-autoencoder", "02-dimension-reduction-and-clustering",
-    "03-transfer-learning", "04-variational-autoencoder", "05-conditional-vae"))
+    "03-transfer-learning", "04-variational-autoencoder", "05-conditional-vae",
+    "06-convolutional-autoencoders"))
 # The default runs, exactly as the tutorial READMEs' "expected output" blocks name them.
 # --threads 2 only makes the printed "threads: 2" line the same on every machine: the
 # figures themselves do not depend on the thread count.
-DEFAULT = {t: f"{t} --threads 2" for t in (T0, T1, T2, T3, T4, T5)}
+DEFAULT = {t: f"{t} --threads 2" for t in (T0, T1, T2, T3, T4, T5, T6)}
 
 MARKER = re.compile(r"^\s*<!-- figures(?: \((?P<kind>full run|not rerun)\))?: "
                     r"(?:output of `(?P<cmd>[^`]+)`|table (?P<table>[\w-]+)|(?P<note>.*?)) -->\s*$")
@@ -216,13 +217,14 @@ def t5_recipes():
 
 def readme_tutorials():
     o0, o1, o2, o3 = (run(DEFAULT[t]) for t in (T0, T1, T2, T3))
-    o4, o5 = run(DEFAULT[T4]), run(DEFAULT[T5])
+    o4, o5, o6 = run(DEFAULT[T4]), run(DEFAULT[T5]), run(DEFAULT[T6])
     final4, active4 = grab(o4, r"final test loss ([\d.]+)"), grab(o4, r"active dimensions .*: (\d+ of \d+)")
     final1, final5 = grab(o1, r"final test MSE ([\d.]+)"), grab(o5, r"final test loss ([\d.]+)")
     steps = {l.split()[0]: l.split() for l in o0 if re.match(r"^\s+\d+\s+[\d.]+\s+[\d.]+$", l)}
     ae10, raw, pca10 = (method_row(o2, m, d) for m, d in (("autoencoder", 10), ("raw pixels", 784), ("PCA", 10)))
     t3 = t3_rows(DEFAULT[T3])
     ov5 = row_of(o5, "overall")
+    t6 = {m: row_of(o6, m) for m in ("MLP AE (t1)", "conv AE ", "MLP VAE (t4)", "conv VAE ", "MLP CVAE (t5)", "conv CVAE ")}
     return {
         ("0",): {3: f"loss {steps['1'][1]} → {steps['300'][1]}, accuracy {steps['300'][2]} in 300 steps"},
         ("1",): {3: f"test MSE {final1} per pixel after 5 epochs"},
@@ -233,6 +235,9 @@ def readme_tutorials():
         ("4",): {3: f"test {final4} nats/image after 10 epochs; {active4} latent dimensions active"},
         ("5",): {3: f"test {final5} nats/image; samples classified as requested "
                     f"{ov5[1]} at τ = 1, {ov5[2]} at τ = 0.5 (judge accuracy {ov5[0]})"},
+        ("6",): {3: f"6 000 images, 2 epochs each, conv / MLP: AE test MSE {t6['conv AE '][1]} / {t6['MLP AE (t1)'][1]}; "
+                    f"VAE {t6['conv VAE '][2]} / {t6['MLP VAE (t4)'][2]} nats/image; CVAE samples classified as "
+                    f"requested at τ = 1 {t6['conv CVAE '][5]} / {t6['MLP CVAE (t5)'][5]}"},
     }
 
 

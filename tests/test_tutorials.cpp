@@ -46,6 +46,8 @@ const std::map<std::string, std::vector<std::string>> kExpected = {
                                     "vae_z20.ckpt", "training_state.ckpt"}},
     {"05-conditional-vae", {"samples_by_class.png", "style_transfer.png", "reconstructions.png", "loss_curve.png",
                             "cvae_z20.ckpt", "training_state.ckpt"}},
+    {"06-convolutional-autoencoders", {"reconstructions.png", "samples_mlp_cvae.png", "samples_conv_cvae.png",
+                                       "filters.png"}},
     {"07-latent-explorer", {"vae.ckpt", "cvae.ckpt", "codes.json", "test_images.u8"}},
 };
 
@@ -74,6 +76,12 @@ const std::map<std::string, std::vector<SmokeFigure>> kSmokeFigures = {
                                     {"active dimensions", R"(active dimensions \(KL > 0.1 nats\): (\d+) of 20)", 1, 20}}},
     {"05-conditional-vae", {{"final test loss", R"(final test loss (\S+) nats)", 100, 530},
                             {"judge accuracy", R"(test accuracy (\S+) on the 256 real test images)", 0.4, 1.0}}},
+    // Table rows: name, parameters, test MSE, test nats/image, ...; 543.4 nats as for tutorial 4.
+    {"06-convolutional-autoencoders",
+     {{"conv VAE parameters", R"(\n  conv VAE\s+(\d+) parameters)", 265833, 265833},
+      {"conv VAE test nats", R"(\nconv VAE\s+\d+\s+[\d.]+\s+([\d.]+))", 100, 540},
+      {"conv CVAE test nats", R"(\nconv CVAE\s+\d+\s+[\d.]+\s+([\d.]+))", 100, 540},
+      {"judge accuracy", R"(accuracy (\S+) on the 256 real test images)", 0.4, 1.0}}},
     {"07-latent-explorer", {{"VAE test loss", R"(test loss: VAE (\S+),)", 100, 530},
                             {"CVAE test loss", R"(, CVAE (\S+) nats per image)", 100, 530}}},
 };

@@ -1,0 +1,61 @@
+// conv_layers.cpp — benchmark: each conv layer of tutorial 6's models alone, forward and
+// backward on a batch of 128 at 1 thread, in GFLOP/s of GEMM-equivalent work, to see
+// where a conv VAE epoch goes (bench/epoch.cpp profiles it per op; this splits the ops
+// into layers). Best of 5 repetitions each.
+//
+//   make build/bench/conv_layers && build/bench/conv_layers
+//
+// Work counted as in bench/epoch.cpp: forward 2·K·C·k²·H'·W' per image for a conv with
+// output (K,H',W'), 2·C_in·C_out·k²·H·W for a transposed conv with input (C_in,H,W);
+// backward twice the forward (dW and dX: every input here requires a gradient).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "autograd/tape.h"
+#include "autograd/thread_pool.h"
+#include "nn/layers.h"
+
+namespace {
+
+using namespace aet;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+template <class Layer>
+void bench(const char* name, const Layer& layer, const Shape& in, double forward_flops) {
+  Rng rng(1);
+  Tensor x = Tensor::randn(in, rng, 1.0f, /*requires_grad=*/true);
+  double best_f = 1e9, best_b = 1e9;
+  for (int r = 0; r < 5; ++r) {
+    auto t = Clock::now();
+    Tensor y = layer(x);
+    best_f = std::min(best_f, since(t));
+    Tensor loss = sum(y);
+    t = Clock::now();
+    backward(loss);
+    best_b = std::min(best_b, since(t));
+  }
+  std::printf("| %-44s | %8.4f | %7.1f | %8.4f | %7.1f |\n", name, best_f, forward_flops / best_f * 1e-9, best_b,
+              2 * forward_flops / best_b * 1e-9);
+}
+
+}  // namespace
+
+int main() {
+  set_num_threads(1);
+  Rng rng(2);
+  const double N = 128;
+  const Conv2d c1(1, 32, 3, rng, 2, 1), c2(32, 64, 3, rng, 2, 1), out(32, 1, 3, rng, 1, 1);
+  const ConvTranspose2d u1(64, 64, 3, rng, 2, 1, 1), u2(64, 32, 3, rng, 2, 1, 1);
+  std::printf("conv layers of tutorial 6, batch 128, 1 thread, best of 5\n");
+  std::printf("| %-44s | fwd s    | GFLOP/s | bwd s    | GFLOP/s |\n", "layer (input)");
+  std::printf("|----------------------------------------------|----------|---------|----------|---------|\n");
+  bench("conv 1->32 s2 (128,1,28,28)", c1, {128, 1, 28, 28}, N * 2.0 * 32 * 9 * 14 * 14);
+  bench("conv 32->64 s2 (128,32,14,14)", c2, {128, 32, 14, 14}, N * 2.0 * 64 * 32 * 9 * 7 * 7);
+  bench("convT 64->64 s2 (128,64,7,7)", u1, {128, 64, 7, 7}, N * 2.0 * 64 * 64 * 9 * 7 * 7);
+  bench("convT 64->32 s2 (128,64,14,14)", u2, {128, 64, 14, 14}, N * 2.0 * 64 * 32 * 9 * 14 * 14);
+  bench("conv 32->1 (128,32,28,28)", out, {128, 32, 28, 28}, N * 2.0 * 32 * 9 * 28 * 28);
+  return 0;
+}
