@@ -73,6 +73,27 @@ Tensor continuous_bernoulli_loss(const Tensor& logits, const Tensor& target) {
   return bce_with_logits(logits, target) - scale(sum(cb_log_normalizer(logits)), 1.0f / N);
 }
 
+Tensor continuous_bernoulli_mean(const Tensor& logits) {
+  Tensor m = Tensor::empty(logits.shape());
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const double l = logits.data()[i];
+    // Below |l| = 1e-2 the two terms cancel to ~1e-14 of 1/l; the series' next term is −l³/720.
+    m.data()[i] = static_cast<float>(std::fabs(l) < 1e-2 ? 0.5 + l / 12.0
+                                                         : 1.0 / (1.0 + std::exp(-l)) / std::tanh(l / 2.0) - 1.0 / l);
+  }
+  return m;
+}
+
+Tensor pixel_nll(const Tensor& logits, const Tensor& target, PixelLikelihood likelihood) {
+  return likelihood == PixelLikelihood::Bernoulli ? bce_loss(logits, target)
+                                                  : continuous_bernoulli_loss(logits, target);
+}
+
+Tensor pixel_mean(const Tensor& logits, PixelLikelihood likelihood) {
+  if (likelihood == PixelLikelihood::Bernoulli) return sigmoid(logits);
+  return continuous_bernoulli_mean(logits);
+}
+
 Tensor dec_target(const Tensor& q) {
   check_2d("dec_target", q, "q");
   const int N = q.rows(), K = q.cols();
