@@ -10,7 +10,7 @@
 // The script reads the weights itself, runs the encoder and decoder in float64, and takes
 // ε = (z − μ)/σ from the codes: so it shares the random numbers, nothing else.
 //
-//   ./build/tools/iwae_export --model out/04-variational-autoencoder/vae_z20.ckpt \
+//   ./build/tools/iwae_export --model out/04-variational-autoencoder/vae_z20.ckpt
 //       --out out/04-variational-autoencoder/iwae_case.ckpt [--likelihood cb] [--images 100]
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
