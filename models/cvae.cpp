@@ -30,12 +30,12 @@ Tensor CVAE::decode_logits(const Tensor& z, const Tensor& y) const {
   return decoder(concat_cols(z, y));  // condition 2: [z, y]
 }
 
-Tensor CVAE::decode(const Tensor& z, const Tensor& y) const { return sigmoid(decode_logits(z, y)); }
+Tensor CVAE::decode(const Tensor& z, const Tensor& y) const { return pixel_mean(decode_logits(z, y), likelihood); }
 
 VaeLoss CVAE::loss(const Tensor& x, const Tensor& y, Rng& rng, float beta) const {
   auto [mu, logvar] = encode(x, y);
   Tensor z = reparameterize(mu, logvar, rng);
-  Tensor recon = bce_loss(decode_logits(z, y), x);
+  Tensor recon = pixel_nll(decode_logits(z, y), x, likelihood);
   Tensor kl = gaussian_kl(mu, logvar);
   return {recon + kl * beta, recon.item(), kl.item()};
 }

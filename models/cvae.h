@@ -33,6 +33,7 @@ class CVAE : public Module {
 
   Linear enc_hidden, enc_mu, enc_logvar;
   MLP decoder;
+  PixelLikelihood likelihood = PixelLikelihood::Bernoulli;  // as in VAE
 
  private:
   int input_dim_, classes_, latent_;

@@ -23,12 +23,12 @@ VAE::Posterior VAE::encode(const Tensor& x) const {
 }
 
 Tensor VAE::decode_logits(const Tensor& z) const { return decoder(z); }
-Tensor VAE::decode(const Tensor& z) const { return sigmoid(decode_logits(z)); }
+Tensor VAE::decode(const Tensor& z) const { return pixel_mean(decode_logits(z), likelihood); }
 
 VaeLoss VAE::loss(const Tensor& x, Rng& rng, float beta) const {
   auto [mu, logvar] = encode(x);
   Tensor z = reparameterize(mu, logvar, rng);
-  Tensor recon = bce_loss(decode_logits(z), x);
+  Tensor recon = pixel_nll(decode_logits(z), x, likelihood);
   Tensor kl = gaussian_kl(mu, logvar);
   return {recon + kl * beta, recon.item(), kl.item()};
 }

@@ -28,7 +28,7 @@ class VAE : public Module {
   struct Posterior { Tensor mu, logvar; };
   Posterior encode(const Tensor& x) const;     // (N,D) -> μ, log σ² (N,Z)
   Tensor decode_logits(const Tensor& z) const; // (N,Z) -> (N,D) logits
-  Tensor decode(const Tensor& z) const;        // (N,Z) -> (N,D) in (0,1)
+  Tensor decode(const Tensor& z) const;        // (N,Z) -> (N,D) in (0,1): the mean of p(x|z)
   VaeLoss loss(const Tensor& x, Rng& rng, float beta = 1.0f) const;
   Tensor reconstruct(const Tensor& x) const;   // decode(μ): the mean code, no noise
   Tensor sample(int n, Rng& rng) const;        // decode z ~ N(0, I), under NoGrad
@@ -45,6 +45,9 @@ class VAE : public Module {
 
   Linear enc_hidden, enc_mu, enc_logvar;
   MLP decoder;
+  // p(x|z) of loss() and of the pictures decode() draws: Bernoulli (BCE, σ(l) shown) or
+  // the continuous Bernoulli (BCE − log C(l), its mean E[x] shown); see nn/losses.h.
+  PixelLikelihood likelihood = PixelLikelihood::Bernoulli;
 
  private:
   int input_dim_, latent_;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/thread_pool.h"
+
 namespace aet {
 
 Tensor mse_loss(const Tensor& pred, const Tensor& target) { return mse(pred, target); }
@@ -71,6 +73,27 @@ Tensor continuous_bernoulli_loss(const Tensor& logits, const Tensor& target) {
   check_same_shape("continuous_bernoulli_loss", logits, target);
   const float N = static_cast<float>(logits.dim(0));
   return bce_with_logits(logits, target) - scale(sum(cb_log_normalizer(logits)), 1.0f / N);
+}
+
+Tensor continuous_bernoulli_mean(const Tensor& logits) {
+  Tensor m = Tensor::empty(logits.shape());
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const double l = logits.data()[i];
+    // Below |l| = 1e-2 the two terms cancel to ~1e-14 of 1/l; the series' next term is −l³/720.
+    m.data()[i] = static_cast<float>(std::fabs(l) < 1e-2 ? 0.5 + l / 12.0
+                                                         : 1.0 / (1.0 + std::exp(-l)) / std::tanh(l / 2.0) - 1.0 / l);
+  }
+  return m;
+}
+
+Tensor pixel_nll(const Tensor& logits, const Tensor& target, PixelLikelihood likelihood) {
+  return likelihood == PixelLikelihood::Bernoulli ? bce_loss(logits, target)
+                                                  : continuous_bernoulli_loss(logits, target);
+}
+
+Tensor pixel_mean(const Tensor& logits, PixelLikelihood likelihood) {
+  if (likelihood == PixelLikelihood::Bernoulli) return sigmoid(logits);
+  return continuous_bernoulli_mean(logits);
 }
 
 Tensor dec_target(const Tensor& q) {
@@ -148,20 +171,26 @@ LogLikelihoodEstimate importance_log_likelihood(const Tensor& x, const Tensor& m
       if (logits.ndim() != 2 || logits.rows() != R || logits.cols() != D)
         throw std::invalid_argument("importance_log_likelihood: the decoder gave logits " +
                                     shape_str(logits.shape()) + " for x " + shape_str(x.shape()));
-      for (int r = 0; r < R; ++r) {
-        const float* l = logits.data() + size_t(r) * D;
-        const float* xi = x.data() + size_t(image[r]) * D;
-        double lw = 0.0;  // log p(x|z): −Σ_d [max(l,0) − l·x + log(1 + e^−|l|)]
-        for (int d = 0; d < D; ++d)
-          lw -= std::max(double(l[d]), 0.0) - double(l[d]) * xi[d] + std::log1p(std::exp(-std::fabs(double(l[d]))));
-        if (likelihood == PixelLikelihood::ContinuousBernoulli)
-          for (int d = 0; d < D; ++d) lw += cb_log_c(l[d]);
-        for (int j = 0; j < Z; ++j) {  // + log p(z) − log q(z|x); the ½ log 2π cancel
-          const double zj = z.data()[size_t(r) * Z + j], ej = eps.data()[size_t(r) * Z + j];
-          lw += -0.5 * zj * zj + 0.5 * (double(logvar.data()[size_t(image[r]) * Z + j]) + ej * ej);
+      // One log weight per row, over the thread pool; each row writes only its own slot,
+      // and they are appended in row order below, so threads do not change the result.
+      std::vector<double> row_logw(R);
+      parallel_chunks(size_t(R), 8, [&](size_t lo, size_t hi) {
+        for (size_t r = lo; r < hi; ++r) {
+          const float* l = logits.data() + size_t(r) * D;
+          const float* xi = x.data() + size_t(image[r]) * D;
+          double lw = 0.0;  // log p(x|z): −Σ_d [max(l,0) − l·x + log(1 + e^−|l|)]
+          for (int d = 0; d < D; ++d)
+            lw -= std::max(double(l[d]), 0.0) - double(l[d]) * xi[d] + std::log1p(std::exp(-std::fabs(double(l[d]))));
+          if (likelihood == PixelLikelihood::ContinuousBernoulli)
+            for (int d = 0; d < D; ++d) lw += cb_log_c(l[d]);
+          for (int j = 0; j < Z; ++j) {  // + log p(z) − log q(z|x); the ½ log 2π cancel
+            const double zj = z.data()[size_t(r) * Z + j], ej = eps.data()[size_t(r) * Z + j];
+            lw += -0.5 * zj * zj + 0.5 * (double(logvar.data()[size_t(image[r]) * Z + j]) + ej * ej);
+          }
+          row_logw[r] = lw;
         }
-        logw[image[r]].push_back(lw);
-      }
+      }, 1);
+      for (int r = 0; r < R; ++r) logw[image[r]].push_back(row_logw[r]);
     }
   }
   LogLikelihoodEstimate est;

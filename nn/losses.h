@@ -27,6 +27,10 @@ Tensor gaussian_kl(const Tensor& mu, const Tensor& logvar);
 // ε is a constant to autograd, so gradients reach μ and log σ².
 Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Rng& rng);
 
+// Which density p(x|z) the decoder's logits stand for: Bernoulli (bce_loss, not a density
+// on [0,1] for grey pixels) or the continuous Bernoulli (continuous_bernoulli_loss).
+enum class PixelLikelihood { Bernoulli, ContinuousBernoulli };
+
 // ---- the continuous Bernoulli (Loaiza-Ganem & Cunningham, NeurIPS 2019) ----------------
 // BCE on pixels in [0,1] treats them as coin flips; λ^x (1−λ)^(1−x) does not integrate
 // to 1 over x ∈ [0,1]. The continuous Bernoulli multiplies it by the normaliser
@@ -38,6 +42,15 @@ Tensor cb_log_normalizer(const Tensor& logits);
 // (1/N) Σ_n Σ_d [BCE(l, x) − log C(l)]: nats per image, like bce_loss. May be negative:
 // a density on [0,1] can exceed 1.
 Tensor continuous_bernoulli_loss(const Tensor& logits, const Tensor& target);
+// The mean of the continuous Bernoulli, E[x] = λ/(2λ−1) + 1/(2 artanh(1−2λ)), in logits
+//   E[x] = σ(l)/tanh(l/2) − 1/l   (½ + l/12 near l = 0),
+// element by element, (N,D) -> (N,D), no gradient. It is not λ: a decoder trained with
+// this likelihood shows its images through E[x], for λ = σ(l) is pushed towards 0 and 1.
+Tensor continuous_bernoulli_mean(const Tensor& logits);
+// The reconstruction term a VAE is trained with: bce_loss or continuous_bernoulli_loss.
+Tensor pixel_nll(const Tensor& logits, const Tensor& target, PixelLikelihood likelihood);
+// The picture of x given the logits: σ(l) for the Bernoulli, E[x] for the continuous one.
+Tensor pixel_mean(const Tensor& logits, PixelLikelihood likelihood);
 
 // ---- Deep Embedded Clustering (Xie, Girshick & Farhadi 2016) ---------------------------
 // q (N,K) is student_t_assign(z, μ) (autograd/ops.h). DEC sharpens it into a target
@@ -57,9 +70,6 @@ Tensor dec_kl_loss(const Tensor& q, const Tensor& p);
 // with a one-sample KL). p(z) = N(0,I), q = N(μ, σ²), p(x|z) Bernoulli with the decoder's
 // logits, as in the VAE loss (or continuous Bernoulli: + log C(l) per pixel). Everything after the decoder is in double and the sum
 // over s is a log-sum-exp, so w_s of e^−3000 are no trouble.
-// Which density p(x|z) the decoder's logits stand for: Bernoulli (bce_loss, not a density
-// on [0,1] for grey pixels) or the continuous Bernoulli (continuous_bernoulli_loss).
-enum class PixelLikelihood { Bernoulli, ContinuousBernoulli };
 struct LogLikelihoodEstimate {
   double mean = 0.0;        // (1/N) Σ_i L_k(x_i), nats per image
   double std_error = 0.0;   // standard deviation of the L_k(x_i) over images / √N

@@ -143,6 +143,24 @@ def t2_seeds():
     return cells
 
 
+T2_DEEP_ROWS = ["K-Means on raw pixels", "autoencoder + K-Means", "autoencoder + GMM (full covariance)",
+                "autoencoder + UMAP + K-Means", "autoencoder + UMAP + GMM (N2D)", "DEC"]
+
+
+def t2_deep_seeds():
+    """--deep-clustering, seeds 42, 1, 2: ACC / NMI of each row of its summary table."""
+    cells = {(r,): {} for r in T2_DEEP_ROWS}
+    for col, seed in ((1, 42), (2, 1), (3, 2)):
+        out = run(f"{T2} --threads 1 --deep-clustering --epochs 20 --seed {seed} --out out/02-deep-s{seed}")
+        for line in out:
+            m = re.match(r"^(.+?)\s+(\d\.\d{3})\s+(\d\.\d{3})\s+[\d.]+s\s", line)
+            if m:
+                name = "DEC" if m[1].startswith("DEC (") else m[1]
+                if (name,) in cells:
+                    cells[(name,)][col] = f"{m[2]} / {m[3]}"
+    return cells
+
+
 def t3_rows(cmd):
     out = run(cmd)
     names = ["frozen encoder + linear head", "frozen encoder + MLP-128 head", "same network from scratch",
@@ -245,6 +263,7 @@ def readme_tutorials():
 TABLES = {
     "t2-full-recipe": (2, t2_full_recipe),
     "t2-seeds": (1, t2_seeds),
+    "t2-deep-seeds": (1, t2_deep_seeds),
     "t3-seeds": (1, t3_seeds),
     "t4-seeds": (1, t4_seeds),
     "t4-beta20": (1, t4_beta20),

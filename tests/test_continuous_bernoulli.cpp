@@ -83,3 +83,28 @@ TEST_CASE("cb_log_normalizer and continuous_bernoulli_loss: gradient checks on e
             [&](std::vector<Tensor>& in) { return continuous_bernoulli_loss(in[0], target); }, {far});
   CHECK_THROWS_AS(continuous_bernoulli_loss(Tensor::zeros({2, 3}), Tensor::zeros({3, 2})), std::invalid_argument);
 }
+
+TEST_CASE("continuous_bernoulli_mean: equals ∫ x p(x|λ) dx, is ½ + l/12 near λ = ½, and is not λ") {
+  // Simpson's rule on 1001 points of x · C(l) e^{l x} / (1 + e^l), as in the test above.
+  for (float l : {-9.0f, -2.0f, -0.3f, -0.011f, -0.009f, 0.0f, 1e-4f, 0.2f, 1.5f, 7.0f}) {
+    const double c = std::exp(double(log_c(l))), lam = 1.0 / (1.0 + std::exp(-double(l)));
+    const int n = 1000;
+    double integral = 0.0;
+    for (int i = 0; i <= n; ++i) {
+      const double x = double(i) / n, w = (i == 0 || i == n) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+      integral += w * x * c * std::pow(lam, x) * std::pow(1.0 - lam, 1.0 - x);
+    }
+    integral /= 3.0 * n;
+    CHECK(continuous_bernoulli_mean(Tensor::full({1}, l)).item() == doctest::Approx(integral).epsilon(1e-5));
+  }
+  // The mean sits between λ and ½: a decoder's λ = 0.9 shows as a grey of 0.9/0.8 − 1/log 9 ≈ 0.670.
+  CHECK(continuous_bernoulli_mean(Tensor::full({1}, std::log(9.0f))).item() == doctest::Approx(0.66988).epsilon(1e-4));
+  // pixel_mean and pixel_nll pick the Bernoulli or the continuous Bernoulli.
+  const Tensor l = Tensor::full({2, 3}, 1.5f), x = Tensor::full({2, 3}, 0.25f);
+  CHECK(pixel_mean(l, PixelLikelihood::Bernoulli).values()[0] == doctest::Approx(1.0 / (1.0 + std::exp(-1.5))));
+  CHECK(pixel_mean(l, PixelLikelihood::ContinuousBernoulli).values()[4] ==
+        doctest::Approx(continuous_bernoulli_mean(l).values()[4]));
+  CHECK(pixel_nll(l, x, PixelLikelihood::ContinuousBernoulli).item() ==
+        doctest::Approx(continuous_bernoulli_loss(l, x).item()));
+  CHECK(pixel_nll(l, x, PixelLikelihood::Bernoulli).item() == doctest::Approx(bce_loss(l, x).item()));
+}

@@ -73,7 +73,8 @@ const std::map<std::string, std::vector<SmokeFigure>> kSmokeFigures = {
     {"03-transfer-learning", {{"ceiling accuracy", R"(ceiling: all 2000 labels, from scratch\s+(\S+))", 0.5, 1.0}}},
     // 784·ln 2 = 543.4 nats is what a decoder that outputs 0.5 for every pixel costs.
     {"04-variational-autoencoder", {{"final test loss", R"(final test loss (\S+) nats)", 100, 530},
-                                    {"active dimensions", R"(active dimensions \(KL > 0.1 nats\): (\d+) of 20)", 1, 20}}},
+                                    {"active dimensions", R"(active dimensions \(KL > 0.1 nats\): (\d+) of 20)", 1, 20},
+                                    {"-L_5000", R"(\n\s+5000\s+(\S+))", 100, 530}}},
     {"05-conditional-vae", {{"final test loss", R"(final test loss (\S+) nats)", 100, 530},
                             {"judge accuracy", R"(test accuracy (\S+) on the 256 real test images)", 0.4, 1.0}}},
     // Table rows: name, parameters, test MSE, test nats/image, ...; 543.4 nats as for tutorial 4.
@@ -328,6 +329,32 @@ TEST_CASE("tutorial 1 with --resume on a finished run skips training and scores 
   Run missing = run(bin + " --smoke --resume --out " + (out / "nothing-here").string());
   CHECK(missing.exit_code == 1);
   CHECK(missing.output.find("training_state.ckpt") != std::string::npos);
+  fs::remove_all(out);
+}
+
+TEST_CASE("tutorial 2 --deep-clustering and tutorial 4 --likelihood cb run in smoke mode") {
+  if (!have_data()) return;
+  const fs::path out = fs::temp_directory_path() / ("aet_flags_" + std::to_string(::getpid()));
+  Run deep = run(launch(tutorial_bin_dir() / "02-dimension-reduction-and-clustering") +
+                 " --smoke --threads 2 --deep-clustering --out " + out.string());
+  REQUIRE_MESSAGE(deep.exit_code == 0, deep.output);
+  for (const char* row : {"\nK-Means on raw pixels ", "\nautoencoder + K-Means ", "\nautoencoder + GMM (full covariance) ",
+                          "\nautoencoder + UMAP + K-Means ", "\nautoencoder + UMAP + GMM (N2D) ", "\nDEC ("})
+    CHECK_MESSAGE(deep.output.find(row) != std::string::npos, row);
+  // The continuous Bernoulli's nats are a density's: log C(l) >= log 2 per pixel makes them
+  // smaller than BCE's, and the importance-weighted bound tightens with k (-L_5000 <= -L_1).
+  Run cb = run(launch(tutorial_bin_dir() / "04-variational-autoencoder") + " --smoke --threads 2 --likelihood cb --out " +
+               out.string());
+  REQUIRE_MESSAGE(cb.exit_code == 0, cb.output);
+  std::smatch k1, k5000;
+  REQUIRE(std::regex_search(cb.output, k1, std::regex(R"(\n\s+1\s+(\S+)\s+\S+\s+0\.00)")));
+  REQUIRE(std::regex_search(cb.output, k5000, std::regex(R"(\n\s+5000\s+(\S+))")));
+  CHECK(std::stod(k5000[1].str()) <= std::stod(k1[1].str()));
+  CHECK(std::stod(k1[1].str()) < 0.0);  // a decoder that is sure of its greys: density > 1
+  Run bad = run(launch(tutorial_bin_dir() / "04-variational-autoencoder") + " --smoke --likelihood gauss --out " +
+                out.string());
+  CHECK(bad.exit_code == 1);
+  CHECK_MESSAGE(bad.output.find("--likelihood: expected bce or cb, got 'gauss'") != std::string::npos, bad.output);
   fs::remove_all(out);
 }
 

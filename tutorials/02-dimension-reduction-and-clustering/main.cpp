@@ -13,6 +13,7 @@
 #include "nn/metrics.h"
 #include "nn/progress.h"
 #include "tutorials/common/data.h"
+#include "tutorials/common/deep_clustering.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/plot.h"
 #include "tutorials/common/train_autoencoder.h"
@@ -47,15 +48,22 @@ int main(int argc, char** argv) {
   opt.out = "out/02-dimension-reduction-and-clustering";
   std::vector<int> latents{2, 3, 5, 10};
   int restarts = 20;
+  bool deep = false;
   Flags flags("Tutorial 2: reduce Fashion-MNIST to a few dimensions, then cluster it");
   add_common_flags(flags, opt);
   flags.add("--latents", latents, "code sizes Z to compare", range(1, 784));
   flags.add("--restarts", restarts, "K-Means restarts (k-means++ each)", range(1, 100));
+  flags.add_switch("--deep-clustering", deep, "instead: one DEC-sized autoencoder, then K-Means, GMM, UMAP and DEC");
   flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     auto [dir, train, test] = load_tutorial_data(opt, 1000, 500);
     if (opt.smoke) restarts = 1;
+    if (deep) {  // the longer recipe of the README's "Beyond K-Means" section
+      Rng rng(opt.seed);
+      run_deep_clustering(train, test, opt.epochs, restarts, opt.smoke ? 20 : 3000, rng);
+      return 0;
+    }
     fmt::print("{} training images train each autoencoder ({} epochs per Z, seed {}); the {} test images are "
                "clustered into K = {} groups.\n\n", train.size(), opt.epochs, opt.seed, test.size(), test.num_classes);
     Rng rng(opt.seed);

@@ -12,6 +12,7 @@
 #include "tutorials/common/data.h"
 #include "tutorials/common/evaluate.h"
 #include "tutorials/common/image_grid.h"
+#include "tutorials/common/likelihood_report.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/picks.h"
 #include "tutorials/common/plot.h"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   int latent = 20, warmup = 0;
   float beta = 1.0f;
   bool resume = false;
+  LikelihoodOptions lik;  // --likelihood, --iwae-images
   const int hidden = 400, batch_size = 128;  // PyTorch's VAE example: 784-400-(Z,Z), Adam 1e-3
   const float lr = 1e-3f;
   Flags flags("Tutorial 4: train a variational autoencoder on Fashion-MNIST");
@@ -43,19 +45,20 @@ int main(int argc, char** argv) {
   flags.add("--beta", beta, "weight β of the KL term (1: the true ELBO)", range(0, 1000));
   flags.add("--warmup", warmup, "epochs over which β grows linearly from 0", range(0, 10000));
   flags.add_switch("--resume", resume, "continue from the checkpoint in --out");
+  add_likelihood_flags(flags, lik);
   flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
     TutorialData data = load_tutorial_data(opt);
     // References rather than `auto [dir, train, test]`: lambdas below use them, and clang
     // before 16 (Xcode 14 and older) cannot capture a structured binding.
-    const std::string& dir = data.dir;
     Dataset &train = data.train, &test = data.test;
     fmt::print("Fashion-MNIST: {} training and {} test images of {}x{} = {} pixels (from {})\n", train.size(),
-               test.size(), train.height, train.width, train.dim(), dir);
+               test.size(), train.height, train.width, train.dim(), data.dir);
 
     Rng rng(opt.seed);
     VAE vae(train.dim(), hidden, latent, rng);
+    vae.likelihood = pixel_likelihood(lik);
     Adam adam(vae.parameters(), {.lr = lr});
     fmt::print("model: encoder {0}-{1}(ReLU)-(μ {2}, log σ² {2}) | decoder {3} | {4} parameters\n", train.dim(),
                hidden, latent, vae.decoder.describe(), vae.num_parameters());
@@ -114,6 +117,8 @@ int main(int argc, char** argv) {
     for (double k : kl) fmt::print(" {:.1f}", k);
     fmt::print("\nactive dimensions (KL > 0.1 nats): {} of {}\n", active, latent);
     fmt::print("final test loss {:.2f} nats per image (negative ELBO, one ε per image)\n\n", history.test_loss.back());
+    report_log_likelihood(lik, opt.smoke, test, opt.seed,
+                          [&](const Dataset& d, int k, Rng& r) { return vae.log_likelihood(d.images, k, r, vae.likelihood); });
 
     // Reconstructions: two test images of every class above decode(μ) of each.
     Dataset shown = subset(test, first_of_each_class(test, 2));

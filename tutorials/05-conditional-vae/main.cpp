@@ -14,19 +14,13 @@
 #include "tutorials/common/evaluate.h"
 #include "tutorials/common/image_grid.h"
 #include "tutorials/common/judge.h"
+#include "tutorials/common/likelihood_report.h"
 #include "tutorials/common/options.h"
 #include "tutorials/common/picks.h"
 #include "tutorials/common/plot.h"
 #include "tutorials/common/resume.h"
 
 using namespace aet;
-
-// One image per label: z ~ N(0, τ²I) decoded with y = one_hot(label); τ = 1 is the prior.
-static Tensor generate(const CVAE& cvae, const std::vector<int>& labels, float tau, Rng& rng) {
-  NoGrad no_grad;
-  Tensor z = Tensor::randn({int(labels.size()), cvae.latent_dim()}, rng, tau);
-  return cvae.decode(z, one_hot(labels, cvae.num_classes()));
-}
 
 int main(int argc, char** argv) {
   CommonOptions opt;
@@ -35,12 +29,14 @@ int main(int argc, char** argv) {
   int latent = 20, per_class = 1000, classifier_epochs = 5;  // the last two shrink in --smoke
   float beta = 1.0f, temperature = 0.5f;
   bool resume = false;
+  LikelihoodOptions lik;  // --likelihood, --iwae-images
   Flags flags("Tutorial 5: a conditional VAE on Fashion-MNIST, and how well it obeys the class");
   add_common_flags(flags, opt);
   flags.add("--latent", latent, "latent size Z", range(1, 784));
   flags.add("--beta", beta, "weight β of the KL term", non_negative());
   flags.add("--temperature", temperature, "τ of the improved sampling, z ~ N(0, τ²I)", range(0, 10));
   flags.add_switch("--resume", resume, "continue from the checkpoint in --out");
+  add_likelihood_flags(flags, lik);
   flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
@@ -54,6 +50,7 @@ int main(int argc, char** argv) {
 
     Rng rng(opt.seed);
     CVAE cvae(train.dim(), C, 400, latent, rng);
+    cvae.likelihood = pixel_likelihood(lik);
     Adam adam(cvae.parameters(), {.lr = 1e-3f});
     fmt::print("model: encoder [x, y] {}+{} -> 400 -> (μ, log σ²) {} each | decoder [z, y] {} | {} parameters\n",
                train.dim(), C, latent, cvae.decoder.describe(), cvae.num_parameters());
@@ -119,6 +116,8 @@ int main(int argc, char** argv) {
                "wrote {2}/samples_by_class.png, {3}, {2}/style_transfer.png, {2}/reconstructions.png, "
                "{2}/loss_curve.png, {4}\n\n",
                history.test_loss.back(), opt.seed, opt.out, tuned_png, model_path);
+    report_log_likelihood(lik, opt.smoke, test, opt.seed, [&](const Dataset& d, int k, Rng& r) {
+      return cvae.log_likelihood(d.images, one_hot(d.labels, C), k, r, cvae.likelihood); });
 
     // Class control: does a classifier trained on real images see the class we asked for?
     Rng judge_rng(opt.seed + 2);

@@ -10,6 +10,12 @@
 
 namespace aet {
 
+Tensor generate(const CVAE& cvae, const std::vector<int>& labels, float tau, Rng& rng) {
+  NoGrad no_grad;
+  Tensor z = Tensor::randn({int(labels.size()), cvae.latent_dim()}, rng, tau);
+  return cvae.decode(z, one_hot(labels, cvae.num_classes()));
+}
+
 void write_style_transfer(const std::string& path, const CVAE& cvae, int S, float tau, Rng& rng,
                           const std::vector<std::string>& class_names) {
   const int C = cvae.num_classes(), Z = cvae.latent_dim();
