@@ -82,53 +82,74 @@ def stub_regions(path, text, solved):
     return "".join(out), ids
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dest", required=True)
-    ap.add_argument("--repo", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap.add_argument("--no-hidden", action="store_true", help="leave out coursework/tests/hidden/")
-    ap.add_argument("--solved", default="", help="comma list of task ids whose solution stays")
-    ap.add_argument("--list", action="store_true", help="only print the task ids of the regions found")
-    a = ap.parse_args()
-    solved = {t for t in a.solved.split(",") if t}
-    repo, dest = os.path.abspath(a.repo), os.path.abspath(a.dest)
-    if not a.list and os.path.exists(dest) and os.listdir(dest):
-        sys.exit(f"student-copy: {dest} exists and is not empty; choose a new folder")
+def copy_tree(repo, dest, solved=frozenset(), no_hidden=False, keep_mtimes=False):
+    """Writes the copy into dest; returns {task id: file} of the regions found.
+
+    Only files whose content changes are written, so an existing copy is updated in place.
+    With keep_mtimes, a new file that comes out identical to the repository's gets the
+    repository's modification time: a copy of the repository's build/ then stays valid for
+    it and make rebuilds only what differs (coursework/trees.py). A file rewritten in an
+    existing copy always gets a new time, so its stale object is rebuilt."""
     found = {}
     for rel in sorted(tracked_files(repo)):
-        if a.no_hidden and rel.startswith("coursework/tests/hidden/"):
+        if no_hidden and rel.startswith("coursework/tests/hidden/"):
             continue
         src = os.path.join(repo, rel)
-        data = None
+        data = open(src, "rb").read()
         if rel.split("/")[0] in SOURCE_DIRS and rel.endswith((".cpp", ".h")):
-            text = open(src, encoding="utf-8").read()
             try:
-                text, ids = stub_regions(rel, text, solved)
+                text, ids = stub_regions(rel, data.decode("utf-8"), solved)
             except ValueError as e:
                 sys.exit(f"student-copy: {e}")
             for t in ids:
                 if t in found:
                     sys.exit(f"student-copy: task {t} has regions in {found[t]} and {rel}; one region per task")
                 found[t] = rel
-            data = text
-        if a.list:
+            data = text.encode("utf-8")
+        if dest is None:
             continue
         out = os.path.join(dest, rel)
+        existed = os.path.exists(out)
+        if existed and open(out, "rb").read() == data:
+            continue
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        if data is None:
-            shutil.copy2(src, out)
-        else:
-            with open(out, "w", encoding="utf-8") as f:
-                f.write(data)
-            shutil.copymode(src, out)
-    for t in sorted(found, key=lambda s: tuple(map(int, s.split(".")))):
-        if a.list:
-            print(t, found[t])
-    if not a.list:
-        stubbed = sorted(set(found) - solved, key=lambda s: tuple(map(int, s.split("."))))
-        print(f"student-copy: wrote {dest}: {len(stubbed)} tasks stubbed ({' '.join(stubbed)})"
-              + ("" if not solved else f", solved kept for {' '.join(sorted(solved))}")
-              + (", hidden checks left out" if a.no_hidden else ""))
+        with open(out, "wb") as f:
+            f.write(data)
+        shutil.copymode(src, out)
+        if keep_mtimes and not existed and data == open(src, "rb").read():
+            st = os.stat(src)
+            os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return found
+
+
+def by_id(ids):
+    return sorted(ids, key=lambda s: tuple(map(int, s.split("."))))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dest")
+    ap.add_argument("--repo", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap.add_argument("--no-hidden", action="store_true", help="leave out coursework/tests/hidden/")
+    ap.add_argument("--solved", default="", help="comma list of task ids whose solution stays")
+    ap.add_argument("--list", action="store_true", help="only print the task ids of the regions and their files")
+    a = ap.parse_args()
+    solved = frozenset(t for t in a.solved.split(",") if t)
+    repo = os.path.abspath(a.repo)
+    if a.list:
+        for t, f in sorted(copy_tree(repo, None).items(), key=lambda kv: by_id([kv[0]])):
+            print(t, f)
+        return
+    if not a.dest:
+        sys.exit("student-copy: say where, with --dest DIR (make student-copy DEST=DIR)")
+    dest = os.path.abspath(a.dest)
+    if os.path.exists(dest) and os.listdir(dest):
+        sys.exit(f"student-copy: {dest} exists and is not empty; choose a new folder")
+    found = copy_tree(repo, dest, solved, a.no_hidden)
+    stubbed = by_id(set(found) - solved)
+    print(f"student-copy: wrote {dest}: {len(stubbed)} tasks stubbed ({' '.join(stubbed)})"
+          + ("" if not solved else f", solutions kept for {' '.join(by_id(solved))}")
+          + (", hidden checks left out" if a.no_hidden else ""))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ Autoencoder::Autoencoder(int input_dim, const std::vector<int>& hidden, int late
   if (latent < 1) throw std::invalid_argument("Autoencoder: latent size must be >= 1, got " + std::to_string(latent));
   encoder = MLP(widths(input_dim, hidden, latent, false), ReLU, rng, Identity);
   decoder = MLP(widths(latent, hidden, input_dim, true), ReLU, rng, Sigmoid);
+  encoder.name_layers("encoder");
+  decoder.name_layers("decoder");
 }
 
 Tensor Autoencoder::encode(const Tensor& x) const {

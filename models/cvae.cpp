@@ -20,6 +20,8 @@ CVAE::CVAE(int input_dim, int num_classes, int hidden, int latent, Rng& rng)
   enc_mu = Linear(hidden, latent, Init::Uniform, rng);
   enc_logvar = Linear(hidden, latent, Init::Uniform, rng);
   decoder = MLP({latent + num_classes, hidden, input_dim}, ReLU, rng, Identity, Init::Uniform);
+  enc_hidden.name = "enc_hidden", enc_mu.name = "enc_mu", enc_logvar.name = "enc_logvar";
+  decoder.name_layers("decoder");
 }
 
 VAE::Posterior CVAE::encode(const Tensor& x, const Tensor& y) const {
