@@ -117,13 +117,14 @@ int main(int argc, char** argv) {
                                               : std::stoi(a.id.substr(a.id.find('.') + 1)) <
                                                     std::stoi(b.id.substr(b.id.find('.') + 1));
   });
-  for (auto& [id, check] : pending_checks()) {
+  for (const auto& pending : pending_checks()) {
+    const std::string& id = pending.first;
     auto it = std::find_if(tasks.begin(), tasks.end(), [&](const Task& t) { return t.id == id; });
     if (it == tasks.end()) {
       fmt::print(stderr, "check: a hidden check names task {}, which no task file registers\n", id);
       return 2;
     }
-    it->checks.push_back(check);
+    it->checks.push_back(pending.second);
   }
   for (const auto& id : only)
     if (std::none_of(tasks.begin(), tasks.end(), [&](const Task& t) { return t.id == id; })) {
