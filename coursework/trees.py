@@ -65,3 +65,13 @@ def failed_tests(console_output):
         if m and re.search(r"(ERROR|FATAL ERROR|TEST CASE FAILED)", block):
             names.add(m.group(1).strip())
     return names
+
+
+def failed_tests_with_tasks(console_output):
+    """{failed test case: the task ids of the "task N not done yet" messages it printed}."""
+    out = {}
+    for block in console_output.split("=" * 79):
+        m = re.search(r"^TEST CASE:  (.*)$", block, re.M)
+        if m and re.search(r"(ERROR|FATAL ERROR|TEST CASE FAILED)", block):
+            out.setdefault(m.group(1).strip(), set()).update(re.findall(r"task (\d+\.\d+) not done yet", block))
+    return out
