@@ -12,6 +12,9 @@
 #   make explorer      tutorial 7's page: the toolkit's decoder compiled to WebAssembly (emscripten)
 #   make test-explorer the page in headless chromium, checked against the native decoder
 #   make readme-figures  rerun the tutorials' default runs, check the figures the READMEs quote
+#   make check [TASK=4.2]  the coursework tasks: points, pass/fail, what is wrong (docs/instructors.md)
+#   make progress      one line per tutorial: tasks done; make student-copy DEST=dir [HIDDEN=0];
+#   make grade SUBMISSIONS=dir [OUT=grades.csv]; make test-coursework (both directions, for CI)
 #   make clean
 # Objects go under build/; header dependencies are tracked with -MMD -MP.
 
@@ -76,7 +79,11 @@ BENCH_SRC := $(wildcard bench/*.cpp)
 BENCH_BINS := $(BENCH_SRC:bench/%.cpp=$(BUILD)/bench/%)
 TOOL_SRC := $(wildcard tools/*.cpp)
 TOOL_BINS := $(TOOL_SRC:tools/%.cpp=$(BUILD)/tools/%)
+CHECK_SRC := $(wildcard coursework/checker/*.cpp coursework/tests/*.cpp coursework/tests/hidden/*.cpp)
+CHECK_OBJ := $(CHECK_SRC:%.cpp=$(BUILD)/%.o)
+CHECK_BIN := $(BUILD)/coursework/check
 
+.PHONY: check progress student-copy grade test-coursework test-bins
 .PHONY: all lib test test-asan test-kernels test-aarch64 test-clang test-libcxx fuzz tutorials readme-figures bench data doctor \
         clean deps deps-data deps-plot deps-bench explorer test-explorer tutorial-7 deps-wasm deps-browser
 .DEFAULT_GOAL := all
@@ -116,9 +123,15 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $(TEST_OBJ) $(LIB) $(LDLIBS) -o $@
 
 # The suite also runs every tutorial in --smoke mode and tools/doctor, so they are built first.
+# In a student copy, the tests that need a coursework task whose stub is still in place are
+# left out, with a note naming the tasks (coursework/skipped-tests.sh; nothing in the repo).
 test: deps-data deps-plot | deps
 	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA) $(TOOL_BINS)
-	$(TEST_BIN)
+	$(TEST_BIN) $(shell coursework/skipped-tests.sh)
+
+# What `make test` runs, built but not run (coursework/map_suite.py and ci.sh use it).
+test-bins: | deps
+	@$(SUBMAKE) $(TEST_BIN) $(TUT_BINS) $(GET_DATA) $(TOOL_BINS)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, built apart in
 # build-asan/ (halts on the first report). The smoke tests run the sanitized tutorials.
@@ -188,6 +201,37 @@ fuzz: | deps
 	  (cd build-fuzz && ./$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
 	     -print_final_stats=1 corpus-$$t) || exit 1; \
 	done
+
+# ---- coursework (docs/instructors.md) ----------------------------------------------
+# The checker links the task checks (coursework/tests/, hidden/ unless the copy left it out)
+# against the library, so an edit recompiles the student's file, re-archives and relinks.
+$(CHECK_BIN): $(CHECK_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) $(CHECK_OBJ) $(LIB) $(LDLIBS) -o $@
+
+check: | deps
+	@$(SUBMAKE) $(CHECK_BIN)
+	@$(CHECK_BIN) $(if $(TASK),--task $(TASK))
+
+progress: | deps
+	@$(SUBMAKE) $(CHECK_BIN)
+	@$(CHECK_BIN) --progress
+
+# HIDDEN=0 leaves coursework/tests/hidden/ out of the copy (make grade compiles it anyway).
+student-copy:
+	@test -n "$(DEST)" || { echo "usage: make student-copy DEST=dir [HIDDEN=0]"; exit 2; }
+	python3 coursework/student_copy.py --dest "$(DEST)" $(if $(filter 0,$(HIDDEN)),--no-hidden)
+
+# Each folder in SUBMISSIONS is one student's copy; the CSV gets one row per student.
+grade: | deps
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [OUT=grades.csv]"; exit 2; }
+	@$(SUBMAKE) $(CHECK_BIN)
+	python3 coursework/grade.py --submissions "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" --build $(BUILD) --jobs $(JOBS)
+
+# CI: make check passes 100 %; a student copy builds, every task says "not done yet", its
+# suite passes without the stubbed code's tests; make grade scores three prepared copies.
+test-coursework: | deps
+	@$(SUBMAKE) $(CHECK_BIN) $(TEST_BIN)
+	coursework/ci.sh
 
 # ---- tutorials ---------------------------------------------------------------
 # Each main.cpp compiles to its own object (build/tutorials/NN-name.o) and is then linked
@@ -335,5 +379,5 @@ test-explorer: deps deps-data explorer deps-browser
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-aarch64 build-clang build-libcxx $(WASM_BUILD)
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUT_OBJ:.o=.d) $(GET_DATA).d $(TOOL_BINS:=.d) $(WASM_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CHECK_OBJ:.o=.d) $(TUT_OBJ:.o=.d) $(GET_DATA).d $(TOOL_BINS:=.d) $(WASM_OBJ:.o=.d) \
   $(BUILD)/tests/explorer/native_decode.d

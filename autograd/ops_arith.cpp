@@ -7,6 +7,7 @@
 #include <string>
 
 #include "autograd/ops.h"
+#include "autograd/task.h"
 
 namespace aet {
 
@@ -50,7 +51,12 @@ Tensor add(const Tensor& a, const Tensor& b) {
     }
     if (e.in[1].requires_grad()) {
       float* db = e.in[1].grad();
+      // TASK 0.2 BEGIN: add's gradient for a row b (1,H) broadcast over a (N,H): b was used N times
       for (size_t i = 0; i < n; ++i) db[bi(i, w)] += dy[i];
+      // TASK 0.2 STUB
+      // if (w != 0) task_not_done("0.2", "write add's backward for a broadcast row b in autograd/ops_arith.cpp");
+      // for (size_t i = 0; i < n; ++i) db[i] += dy[i];  // same shapes: db += dy
+      // TASK 0.2 END
     }
   });
 }

@@ -8,6 +8,7 @@
 
 #include "autograd/kernels/sigmoid_bce.h"
 #include "autograd/ops.h"
+#include "autograd/task.h"
 
 namespace aet {
 
@@ -50,7 +51,12 @@ Tensor leaky_relu(const Tensor& x, float slope) {
 Tensor sigmoid(const Tensor& x) {
   Tensor y = kernels::sigmoid_forward(x);
   record("sigmoid", y, {x}, [](TapeEntry& e) {
+    // TASK 1.1 BEGIN: sigmoid's backward, dx += dy · y(1 − y)
     chain(e, [](float, float yv) { return yv * (1.0f - yv); });
+    // TASK 1.1 STUB
+    // (void)e;
+    // task_not_done("1.1", "write sigmoid's backward in autograd/ops_unary.cpp");
+    // TASK 1.1 END
   });
   return y;
 }
@@ -58,7 +64,12 @@ Tensor sigmoid(const Tensor& x) {
 // y = tanh x               dx += dy · (1 − y²)
 Tensor tanh(const Tensor& x) {
   return unary("tanh", x, [](float v) { return std::tanh(v); }, [](TapeEntry& e) {
+    // TASK 0.1 BEGIN: tanh's backward, dx += dy · (1 − y²)
     chain(e, [](float, float yv) { return 1.0f - yv * yv; });
+    // TASK 0.1 STUB
+    // (void)e;
+    // task_not_done("0.1", "write tanh's backward in autograd/ops_unary.cpp");
+    // TASK 0.1 END
   });
 }
 

@@ -4,16 +4,22 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/task.h"
 #include "nn/losses.h"
 
 namespace aet {
 
 static std::vector<int> widths(int from, const std::vector<int>& hidden, int to, bool reversed) {
   std::vector<int> w{from};
+  // TASK 1.2 BEGIN: the widths {from, hidden..., to}; the decoder mirrors the encoder (reversed)
   if (reversed) w.insert(w.end(), hidden.rbegin(), hidden.rend());
   else w.insert(w.end(), hidden.begin(), hidden.end());
   w.push_back(to);
   return w;
+  // TASK 1.2 STUB
+  // (void)hidden, (void)to, (void)reversed;
+  // task_not_done("1.2", "list the encoder's and the mirrored decoder's widths in models/autoencoder.cpp");
+  // TASK 1.2 END
 }
 
 Autoencoder::Autoencoder(int input_dim, const std::vector<int>& hidden, int latent, Rng& rng)
@@ -21,6 +27,8 @@ Autoencoder::Autoencoder(int input_dim, const std::vector<int>& hidden, int late
   if (latent < 1) throw std::invalid_argument("Autoencoder: latent size must be >= 1, got " + std::to_string(latent));
   encoder = MLP(widths(input_dim, hidden, latent, false), ReLU, rng, Identity);
   decoder = MLP(widths(latent, hidden, input_dim, true), ReLU, rng, Sigmoid);
+  encoder.name_layers("encoder");
+  decoder.name_layers("decoder");
 }
 
 Tensor Autoencoder::encode(const Tensor& x) const {

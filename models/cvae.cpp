@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/task.h"
 #include "nn/losses.h"
 
 namespace aet {
@@ -19,15 +20,27 @@ CVAE::CVAE(int input_dim, int num_classes, int hidden, int latent, Rng& rng)
   enc_mu = Linear(hidden, latent, Init::Uniform, rng);
   enc_logvar = Linear(hidden, latent, Init::Uniform, rng);
   decoder = MLP({latent + num_classes, hidden, input_dim}, ReLU, rng, Identity, Init::Uniform);
+  enc_hidden.name = "enc_hidden", enc_mu.name = "enc_mu", enc_logvar.name = "enc_logvar";
+  decoder.name_layers("decoder");
 }
 
 VAE::Posterior CVAE::encode(const Tensor& x, const Tensor& y) const {
-  Tensor h = enc_hidden(concat_cols(x, y), ReLU);  // relu([x, y]·W₁ + b₁): condition 1
+  // TASK 5.1 BEGIN: condition 1, h = relu([x, y]·W₁ + b₁) (concat_cols), then μ and log σ² from h
+  Tensor h = enc_hidden(concat_cols(x, y), ReLU);
   return {enc_mu(h), enc_logvar(h)};
+  // TASK 5.1 STUB
+  // (void)x, (void)y;
+  // task_not_done("5.1", "put the class into the encoder, CVAE::encode in models/cvae.cpp");
+  // TASK 5.1 END
 }
 
 Tensor CVAE::decode_logits(const Tensor& z, const Tensor& y) const {
-  return decoder(concat_cols(z, y));  // condition 2: [z, y]
+  // TASK 5.2 BEGIN: condition 2, the decoder reads [z, y]
+  return decoder(concat_cols(z, y));
+  // TASK 5.2 STUB
+  // (void)z, (void)y;
+  // task_not_done("5.2", "put the class into the decoder, CVAE::decode_logits in models/cvae.cpp");
+  // TASK 5.2 END
 }
 
 Tensor CVAE::decode(const Tensor& z, const Tensor& y) const { return pixel_mean(decode_logits(z, y), likelihood); }

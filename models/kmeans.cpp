@@ -35,6 +35,7 @@
 #include <string>
 
 #include "autograd/gemm.h"
+#include "autograd/task.h"
 #include "autograd/thread_pool.h"
 
 namespace aet {
@@ -418,6 +419,7 @@ double assign_to_centroids_naive(const Tensor& x, const Tensor& centroids, std::
   const int n = x.rows(), d = x.cols(), k = centroids.rows();
   assignment.assign(n, 0);
   double inertia = 0.0;
+  // TASK 2.1 BEGIN: eq. (2), a(i) = argmin_j ‖x_i − c_j‖² (lowest j on a tie); return J of eq. (1)
   for (int i = 0; i < n; ++i) {
     double best_dist = std::numeric_limits<double>::infinity();
     for (int j = 0; j < k; ++j) {
@@ -427,6 +429,10 @@ double assign_to_centroids_naive(const Tensor& x, const Tensor& centroids, std::
     inertia += best_dist;
   }
   return inertia;
+  // TASK 2.1 STUB
+  // (void)n, (void)d, (void)k, (void)inertia;
+  // task_not_done("2.1", "write the K-Means assignment step, assign_to_centroids_naive, in models/kmeans.cpp");
+  // TASK 2.1 END
 }
 
 KMeansResult kmeans_from(const Tensor& x, const Tensor& initial_centroids, int max_iter) {

@@ -15,6 +15,8 @@ VAE::VAE(int input_dim, int hidden, int latent, Rng& rng) : input_dim_(input_dim
   enc_mu = Linear(hidden, latent, Init::Uniform, rng);
   enc_logvar = Linear(hidden, latent, Init::Uniform, rng);
   decoder = MLP({latent, hidden, input_dim}, ReLU, rng, Identity, Init::Uniform);  // logits; sigmoid in the loss
+  enc_hidden.name = "enc_hidden", enc_mu.name = "enc_mu", enc_logvar.name = "enc_logvar";
+  decoder.name_layers("decoder");
 }
 
 VAE::Posterior VAE::encode(const Tensor& x) const {

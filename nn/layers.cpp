@@ -48,9 +48,12 @@ Linear::Linear(int in, int out, Init init, Rng& rng, bool bias) {
   if (bias) b = Tensor::zeros({1, out}, true);
 }
 
+// "enc_mu: " when the model named the layer, so the message says which of its layers it is.
+static std::string named(const std::string& name) { return name.empty() ? "" : name + ": "; }
+
 static void check_input(const Linear& layer, const Tensor& x) {
   if (x.ndim() != 2 || x.cols() != layer.in_features())
-    throw std::invalid_argument("Linear(" + std::to_string(layer.in_features()) + "→" +
+    throw std::invalid_argument(named(layer.name) + "Linear(" + std::to_string(layer.in_features()) + "→" +
                                 std::to_string(layer.out_features()) + "): input has shape " +
                                 shape_str(x.shape()) + ", expected (N," +
                                 std::to_string(layer.in_features()) + ")");
@@ -122,7 +125,7 @@ std::string Conv2d::describe() const {
 }
 
 Tensor Conv2d::operator()(const Tensor& x) const {
-  check_image(describe(), in_channels(), x);
+  check_image(named(name) + describe(), in_channels(), x);
   return conv2d(x, W, b, stride, padding);
 }
 
@@ -152,7 +155,7 @@ std::string ConvTranspose2d::describe() const {
 }
 
 Tensor ConvTranspose2d::operator()(const Tensor& x) const {
-  check_image(describe(), in_channels(), x);
+  check_image(named(name) + describe(), in_channels(), x);
   return conv_transpose2d(x, W, b, stride, padding, output_padding);
 }
 
@@ -197,6 +200,10 @@ ParamList MLP::parameters() const {
     all.insert(all.end(), p.begin(), p.end());
   }
   return all;
+}
+
+void MLP::name_layers(const std::string& prefix) {
+  for (size_t i = 0; i < layers.size(); ++i) layers[i].name = prefix + "." + std::to_string(i);
 }
 
 std::string MLP::describe() const {

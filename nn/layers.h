@@ -49,6 +49,9 @@ class Linear : public Module {
 
   Tensor W;  // (in, out)
   Tensor b;  // (1, out), or empty without bias
+  // The model's name for this layer ("enc_mu"), or empty; a shape error starts with it:
+  // "enc_mu: Linear(300→20): input has shape (128,400), expected (N,300)".
+  std::string name;
 };
 
 // y = conv2d(x, W, b, stride, padding)    x (N,in,H,W) -> (N,out,P,Q)
@@ -67,6 +70,7 @@ class Conv2d : public Module {
   Tensor W;  // (out, in, k, k)
   Tensor b;  // (out), or empty without bias
   int stride = 1, padding = 0;
+  std::string name;  // as Linear::name
 };
 
 // y = conv_transpose2d(x, W, b, stride, padding, output_padding)   x (N,in,H,W) -> (N,out,H',W')
@@ -88,6 +92,7 @@ class ConvTranspose2d : public Module {
   Tensor W;  // (in, out, k, k)
   Tensor b;  // (out), or empty without bias
   int stride = 1, padding = 0, output_padding = 0;
+  std::string name;  // as Linear::name
 };
 
 class MLP : public Module {
@@ -101,6 +106,8 @@ class MLP : public Module {
   ParamList parameters() const override;
   const std::vector<int>& widths() const { return widths_; }
   std::string describe() const;  // "784-512(ReLU)-256(ReLU)-10"
+  // Names layer i "prefix.i", as its parameters are named, for the shape errors (Linear::name).
+  void name_layers(const std::string& prefix);
 
   std::vector<Linear> layers;
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/task.h"
 #include "autograd/thread_pool.h"
 
 namespace aet {
@@ -22,15 +23,24 @@ Tensor cross_entropy_loss(const Tensor& logits, std::span<const int> labels) {
 Tensor gaussian_kl(const Tensor& mu, const Tensor& logvar) {
   check_same_shape("gaussian_kl", mu, logvar);
   const int N = mu.dim(0);
-  // Σ (1 + lv − μ² − e^lv) over every element, then × (−½ / N).
+  // TASK 4.2 BEGIN: KL = −½ (1/N) Σ (1 + lv − μ² − e^lv), from ops so backward comes with it
   Tensor inner = add_scalar(logvar - square(mu) - aet::exp(logvar), 1.0f);
   return scale(sum(inner), -0.5f / static_cast<float>(N));
+  // TASK 4.2 STUB
+  // (void)N;
+  // task_not_done("4.2", "implement gaussian_kl in nn/losses.cpp");
+  // TASK 4.2 END
 }
 
 Tensor reparameterize(const Tensor& mu, const Tensor& logvar, Rng& rng) {
   check_same_shape("reparameterize", mu, logvar);
+  // TASK 4.1 BEGIN: z = μ + σ ⊙ ε with σ = e^{lv/2}, ε ~ N(0, I) drawn from rng (shape of μ)
   Tensor eps = Tensor::randn(mu.shape(), rng);
   return mu + aet::exp(logvar * 0.5f) * eps;
+  // TASK 4.1 STUB
+  // (void)rng;
+  // task_not_done("4.1", "implement reparameterize in nn/losses.cpp");
+  // TASK 4.1 END
 }
 
 // log C(l) = log(l / tanh(l/2)) and its derivative 1/l − 1/sinh(l), in double.

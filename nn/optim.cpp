@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "autograd/kernels/optimizer_steps.h"
+#include "autograd/task.h"
 
 namespace aet {
 
@@ -151,6 +152,21 @@ void Adam::step() {
     kernels::adam_step(p.data(), p.grad(), m_[i].data(), v_[i].data(), p.size(), b1, b2, eps, wd, step_size,
                        inv_bc2_sqrt);
   }
+}
+
+// ---- warm-up ----------------------------------------------------------------------------
+
+float warmup_lr(float base_lr, int64_t step, int64_t warmup_steps) {
+  check_positive_finite("warmup_lr", "base_lr", base_lr);
+  if (step < 1 || warmup_steps < 0)
+    throw std::invalid_argument(fmt::format("warmup_lr: needs step >= 1 (counted from 1) and warmup_steps >= 0, "
+                                            "got step {} and warmup_steps {}", step, warmup_steps));
+  // TASK 3.2 BEGIN: base_lr · t / warmup_steps while t < warmup_steps, base_lr from then on
+  if (step >= warmup_steps) return base_lr;
+  return static_cast<float>(double(base_lr) * double(step) / double(warmup_steps));
+  // TASK 3.2 STUB
+  // task_not_done("3.2", "write the linear learning-rate warm-up, warmup_lr, in nn/optim.cpp");
+  // TASK 3.2 END
 }
 
 // ---- clipping ---------------------------------------------------------------------------

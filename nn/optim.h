@@ -134,4 +134,12 @@ class Adam : public Optimizer {
 // returned so the caller can stop; max_norm must be positive and finite (checked).
 float clip_grad_norm(const ParamList& params, float max_norm);
 
+// ---- learning-rate warm-up --------------------------------------------------------------
+// Linear warm-up (Goyal et al. 2017, "Accurate, large minibatch SGD", §2.2): the rate for
+// step t = 1, 2, ... is base_lr · t / warmup_steps while t < warmup_steps, then base_lr.
+// It keeps Adam's first steps, whose moment estimates rest on few gradients, small — worth
+// it when fine-tuning a pretrained encoder (tutorial 3). Use: opt.set_lr(warmup_lr(...)).
+// warmup_steps = 0 means no warm-up. Throws if step < 1, warmup_steps < 0 or base_lr <= 0.
+float warmup_lr(float base_lr, int64_t step, int64_t warmup_steps);
+
 }  // namespace aet

@@ -8,6 +8,7 @@
 #include "autograd/gemm.h"
 #include "autograd/kernels/grad_write.h"
 #include "autograd/kernels/pack_buffer.h"
+#include "autograd/task.h"
 #include "autograd/thread_pool.h"
 
 namespace aet::kernels {
@@ -87,6 +88,7 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
 // order, whatever the thread count; each task adds all R·S taps into its plane (H·W floats,
 // in L1) instead of sweeping all G planes once per tap.
 void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
+  // TASK 6.1 BEGIN: img[n0+i, c, p·stride − pad + r, q·stride − pad + s] += col[(c·R + r)·S + s, i·P·Q + p·Q + q]
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
   over_rows(g.C * G, size_t(g.R) * g.S * PQ, [&](int lo, int hi) {
     for (int t = lo; t < hi; ++t) {
@@ -108,6 +110,10 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
         }
     }
   });
+  // TASK 6.1 STUB
+  // (void)col, (void)g, (void)n0, (void)G, (void)img;
+  // task_not_done("6.1", "write col2im, the adjoint of im2col, in autograd/kernels/conv.cpp");
+  // TASK 6.1 END
 }
 
 // dst (C, G·L) ← images n0 .. n0+G−1 of src (N, C, L): channels outermost.
