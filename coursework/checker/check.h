@@ -48,7 +48,7 @@ void expect_close(const std::string& what, const Tensor& got, const Tensor& expe
 void expect_close(const std::string& what, double got, double expected, double atol = 1e-5, double rtol = 1e-4);
 
 // Central-difference gradient check of f at inputs (those with requires_grad), with the
-// output projected on fixed random weights (as tests/gradcheck.h explains). Fails naming
+// output projected on fixed random weights (autograd/gradcheck.h explains). Fails naming
 // the input, the element, the numeric and the analytic gradient. f must be deterministic
 // (draw any randomness from an Rng it seeds itself).
 void expect_gradients(const std::string& what, const std::function<Tensor(std::vector<Tensor>&)>& f,
