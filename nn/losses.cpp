@@ -1,7 +1,10 @@
 // losses.cpp — built from the ops, so their gradients are the ops' gradients.
 #include "nn/losses.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -14,7 +17,20 @@ namespace aet {
 
 Tensor mse_loss(const Tensor& pred, const Tensor& target) { return mse(pred, target); }
 
-Tensor bce_loss(const Tensor& logits, const Tensor& target) { return bce_with_logits(logits, target); }
+bool looks_like_probabilities(const Tensor& logits) {
+  if (logits.size() < 4096) return false;
+  return std::all_of(logits.data(), logits.data() + logits.size(), [](float v) { return v >= 0.0f && v <= 1.0f; });
+}
+
+Tensor bce_loss(const Tensor& logits, const Tensor& target) {
+  static std::atomic<bool> warned{false};
+  if (!warned && looks_like_probabilities(logits) && !warned.exchange(true))
+    fmt::print(stderr,
+               "bce_loss: all {} logits {} lie in [0, 1]: did you pass sigmoid(logits)? bce_loss applies the "
+               "sigmoid itself; give it the decoder's raw output (said once per run)\n",
+               logits.size(), shape_str(logits.shape()));
+  return bce_with_logits(logits, target);
+}
 
 Tensor cross_entropy_loss(const Tensor& logits, std::span<const int> labels) {
   return softmax_cross_entropy(logits, labels);

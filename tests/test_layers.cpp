@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "nn/layers.h"
+#include "models/vae.h"
 #include "nn/losses.h"
 #include "tests/gradcheck.h"
 
@@ -107,6 +108,26 @@ TEST_CASE("bce_loss reports nats per image; mse_loss per element") {
   Tensor logits = Tensor::zeros({2, 3}), target = Tensor::full({2, 3}, 1.0f);
   CHECK(bce_loss(logits, target).item() == doctest::Approx(3 * std::log(2.0)));
   CHECK(mse_loss(Tensor::zeros({2, 3}), target).item() == doctest::Approx(1.0));
+}
+
+TEST_CASE("looks_like_probabilities flags sigmoid(logits), never a fresh decoder's logits or a small tensor") {
+  // The mistake it is for: a VAE's decode() (probabilities) given to bce_loss.
+  Rng rng(3);
+  VAE vae(784, 400, 20, rng);
+  NoGrad no_grad;
+  for (int seed : {1, 2, 3}) {
+    Rng zr(seed);
+    Tensor z = Tensor::randn({128, 20}, zr);
+    CHECK_FALSE(looks_like_probabilities(vae.decode_logits(z)));
+    CHECK(looks_like_probabilities(vae.decode(z)));
+  }
+  // Below 4 096 values nothing is flagged (a test's or a toy problem's logits in [0, 1]).
+  CHECK_FALSE(looks_like_probabilities(Tensor::full({4, 784}, 0.5f)));
+  CHECK(looks_like_probabilities(Tensor::full({8, 784}, 0.5f)));
+  // One value outside [0, 1] anywhere clears it.
+  Tensor p = Tensor::full({8, 784}, 0.5f);
+  p.data()[8 * 784 - 1] = -0.01f;
+  CHECK_FALSE(looks_like_probabilities(p));
 }
 
 TEST_CASE("accuracy counts argmax hits") {
