@@ -23,12 +23,18 @@ bool looks_like_probabilities(const Tensor& logits) {
 }
 
 Tensor bce_loss(const Tensor& logits, const Tensor& target) {
+  // At its first steps a decoder's logits can sit in a narrow band around a positive bias,
+  // inside [0, 1]: only a long streak of such batches, which training would have ended, is
+  // taken for the mistake.
+  static std::atomic<int> streak{0};
   static std::atomic<bool> warned{false};
-  if (!warned && looks_like_probabilities(logits) && !warned.exchange(true))
+  if (warned) return bce_with_logits(logits, target);
+  streak = looks_like_probabilities(logits) ? streak + 1 : 0;
+  if (streak >= kProbabilityStreak && !warned.exchange(true))
     fmt::print(stderr,
-               "bce_loss: all {} logits {} lie in [0, 1]: did you pass sigmoid(logits)? bce_loss applies the "
-               "sigmoid itself; give it the decoder's raw output (said once per run)\n",
-               logits.size(), shape_str(logits.shape()));
+               "bce_loss: in {} batches in a row all logits {} lay in [0, 1]: did you pass sigmoid(logits)? "
+               "bce_loss applies the sigmoid itself; give it the decoder's raw output (said once per run)\n",
+               kProbabilityStreak, shape_str(logits.shape()));
   return bce_with_logits(logits, target);
 }
 

@@ -19,13 +19,14 @@ namespace aet {
 
 Tensor mse_loss(const Tensor& pred, const Tensor& target);
 // logits (N,D): the decoder's pre-sigmoid output; target (N,D) in [0,1]. Says once per run,
-// on stderr, when the logits look like probabilities (looks_like_probabilities).
+// on stderr, when the logits of kProbabilityStreak calls in a row look like probabilities.
+inline constexpr int kProbabilityStreak = 200;
 Tensor bce_loss(const Tensor& logits, const Tensor& target);
 // A student's common mistake: sigmoid(logits) passed where a loss wants the logits, so the
 // sigmoid is applied twice and the loss stalls near log 2 per pixel. True when at least
-// 4 096 values all lie in [0, 1]: a decoder's logits, at its first step and after
-// training, always have some below 0 (the background pixels), so this never fires on
-// a correct model; small tensors (tests, toy problems) are never flagged.
+// 4 096 values all lie in [0, 1]. A fresh decoder's logits may (a narrow band around a
+// positive bias), but a trained one's never do (background pixels go far below 0), so
+// bce_loss speaks only after a long streak; small tensors are never flagged.
 bool looks_like_probabilities(const Tensor& logits);
 Tensor cross_entropy_loss(const Tensor& logits, std::span<const int> labels);
 // KL = −½ Σ_j (1 + log σ²_j − μ²_j − σ²_j), per row, averaged over rows. mu, logvar (N,Z).
