@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "autograd/task.h"
+
 namespace aet {
 
 ConvEncoder::ConvEncoder(const std::string& model, int side, Rng& rng) : model_(model), side_(side) {
@@ -41,12 +43,17 @@ ConvDecoder::ConvDecoder(int in, int side, Rng& rng) : side_(side) {
 
 Tensor ConvDecoder::operator()(const Tensor& c) const {
   const int N = c.rows(), s = side_ / 4;
+  // TASK 6.2 BEGIN: dense+ReLU → (N,64,S/4,S/4) → up1+ReLU → up2+ReLU → out (no activation) → (N,S·S)
   Tensor h = dense(c, ReLU);               // (N,F)
   h = reshape(h, {N, 64, s, s});
   h = up1(h, ReLU);                        // (N,64,S/2,S/2)
   h = up2(h, ReLU);                        // (N,32,S,S)
   h = out(h);                              // (N,1,S,S)
   return reshape(h, {N, side_ * side_});   // logits (N,D)
+  // TASK 6.2 STUB
+  // (void)N, (void)s;
+  // task_not_done("6.2", "write the conv decoder's forward, ConvDecoder::operator(), in models/conv_halves.cpp");
+  // TASK 6.2 END
 }
 
 ParamList ConvDecoder::parameters() const {
