@@ -222,6 +222,76 @@ TEST_CASE("conv kernels: the results are bit-identical on 1 and 2 threads") {
   set_num_threads(saved);
 }
 
+// The stencil path (conv_stencil.cpp, stride 1): the same comparison, called directly so
+// that it also runs on geometries conv2d would send to im2col (7 and 8 filters). Awkward
+// sizes: 1x1 images, odd and non-square images and kernels, padding 0 and 2 (wider than a
+// 3x3 kernel's 1), 1 to 8 filters, and the decoder's last layer on 5 images (two threads
+// each take whole images). The backward runs twice, so that the second adds to the first.
+static Result run_stencil(const ConvGeom& g, bool stencil, uint64_t seed) {
+  Rng rng(seed);
+  Tensor x = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1, true);
+  Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
+  Tensor b = Tensor::uniform({g.K}, rng, -1, 1, true);
+  Tensor y = stencil ? kernels::conv2d_forward_stencil(x, w, b, g) : kernels::conv2d_forward_direct(x, w, b, g);
+  Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
+  std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
+  for (int twice = 0; twice < 2; ++twice)
+    (stencil ? kernels::conv2d_backward_stencil : kernels::conv2d_backward_direct)(x, w, b, y, g);
+  auto grad = [](Tensor& t) { return std::vector<float>(t.grad(), t.grad() + t.size()); };
+  return {y.to_vector(), grad(x), grad(w), grad(b)};
+}
+
+static const ConvGeom kStencilAwkward[] = {
+    geometry(1, 1, 1, 1, 1, 1, 1, 1, 0),   geometry(3, 3, 9, 11, 7, 3, 5, 1, 1),
+    geometry(2, 5, 7, 13, 1, 3, 3, 1, 1),  geometry(3, 4, 9, 6, 3, 5, 3, 1, 2),
+    geometry(2, 3, 8, 9, 2, 3, 3, 1, 0),   geometry(2, 16, 17, 9, 8, 3, 3, 1, 1),
+    geometry(5, 32, 28, 28, 1, 3, 3, 1, 1),
+};
+
+TEST_CASE("conv kernels: the stencil path equals the direct loops on awkward sizes, 1 and 2 threads") {
+  const int saved = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (const ConvGeom& g : kStencilAwkward) {
+      CAPTURE(threads);
+      CAPTURE(g.N);
+      CAPTURE(g.C);
+      CAPTURE(g.H);
+      CAPTURE(g.W);
+      CAPTURE(g.K);
+      CAPTURE(g.R);
+      CAPTURE(g.pad);
+      const Result fast = run_stencil(g, true, 41), direct = run_stencil(g, false, 41);
+      check_close("y", fast.y, direct.y);
+      check_close("dx", fast.dx, direct.dx);
+      check_close("dw", fast.dw, direct.dw);
+      check_close("db", fast.db, direct.db);
+    }
+  }
+  set_num_threads(saved);
+}
+
+TEST_CASE("conv kernels: the stencil path is bit-identical on 1 and 2 threads and conv2d takes it for few filters") {
+  const int saved = num_threads();
+  for (const ConvGeom& g : {kStencilAwkward[6], kStencilAwkward[5]}) {
+    set_num_threads(1);
+    const Result one = run_stencil(g, true, 6);
+    set_num_threads(2);
+    const Result two = run_stencil(g, true, 6);
+    CHECK(one.y == two.y);
+    CHECK(one.dx == two.dx);
+    CHECK(one.dw == two.dw);
+    CHECK(one.db == two.db);
+  }
+  set_num_threads(saved);
+  CHECK(kernels::conv_use_stencil(kStencilAwkward[6]));          // the decoder's 32 -> 1 layer
+  CHECK_FALSE(kernels::conv_use_stencil(kStencilAwkward[5]));    // 8 filters: im2col + gemm
+  CHECK_FALSE(kernels::conv_use_stencil(geometry(2, 1, 28, 28, 1, 3, 3, 2, 1)));  // stride 2
+  // conv2d_forward / conv2d_backward hand the decoder's layer to the stencil kernels.
+  const Result through_conv2d = run(kStencilAwkward[6], false, true, 8);
+  CHECK(through_conv2d.y == run_stencil(kStencilAwkward[6], true, 8).y);
+}
+
 TEST_CASE("conv kernels: the scratch buffers stay bounded and are reused") {
   // The encoder's first two layers on a 128-image batch: the whole batch's columns would be
   // 128·288·49 = 1.8M floats for the second layer; chunks of G images keep each buffer under

@@ -32,21 +32,12 @@ int conv_images_per_chunk(const ConvGeom& g) {
   return int(std::clamp<size_t>(kConvScratchFloats / per_image, 1, size_t(g.N)));
 }
 
-// Runs f(lo, hi) over [0, rows) split across the threads, from 2^15 floats of work up
-// (below that, waking the threads costs more than it saves). Each row is written by one
-// thread only, in the same order whatever the split, so the results do not depend on it.
-template <class F>
-static void over_rows(int rows, size_t row_len, F f) {
-  const size_t min_rows = (size_t(1) << 15) / std::max<size_t>(row_len, 1);
-  parallel_chunks(size_t(rows), min_rows, [&](size_t lo, size_t hi) { f(int(lo), int(hi)); }, 1);
-}
-
 // ---- the lowering --------------------------------------------------------------------
 
 // The output columns q whose filter tap s reads inside the image, lo <= q < hi: the column
 // iw = q·stride − pad + s must lie in [0, W). Outside them im2col writes the padding's 0, so
 // the loops over q need no test per pixel (which kept them from vectorising).
-static void inside_columns(const ConvGeom& g, int s, int* lo, int* hi) {
+void conv_inside_columns(const ConvGeom& g, int s, int* lo, int* hi) {
   const int off = s - g.pad;  // iw = q·stride + off
   *hi = off >= g.W ? 0 : std::min(g.Q, (g.W - off + g.stride - 1) / g.stride);
   *lo = std::min(*hi, off >= 0 ? 0 : (-off + g.stride - 1) / g.stride);
@@ -57,12 +48,12 @@ static void inside_columns(const ConvGeom& g, int s, int* lo, int* hi) {
 // written front to back.
 void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
-  over_rows(g.C * g.R * g.S, row_len, [&](int lo, int hi) {
+  conv_over_rows(g.C * g.R * g.S, row_len, [&](int lo, int hi) {
     for (int row = lo; row < hi; ++row) {
       const int c = row / (g.R * g.S), r = row / g.S % g.R, s = row % g.S;
       const int off = s - g.pad;  // the image column is q·stride + off
       int q_lo, q_hi;
-      inside_columns(g, s, &q_lo, &q_hi);
+      conv_inside_columns(g, s, &q_lo, &q_hi);
       float* out = col + size_t(row) * row_len;
       for (int i = 0; i < G; ++i) {
         const float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
@@ -90,7 +81,7 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
 void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
   // TASK 6.1 BEGIN: img[n0+i, c, p·stride − pad + r, q·stride − pad + s] += col[(c·R + r)·S + s, i·P·Q + p·Q + q]
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
-  over_rows(g.C * G, size_t(g.R) * g.S * PQ, [&](int lo, int hi) {
+  conv_over_rows(g.C * G, size_t(g.R) * g.S * PQ, [&](int lo, int hi) {
     for (int t = lo; t < hi; ++t) {
       const int c = t / G, i = t % G;
       float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
@@ -98,7 +89,7 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
         for (int s = 0; s < g.S; ++s) {
           const int off = s - g.pad;
           int q_lo, q_hi;
-          inside_columns(g, s, &q_lo, &q_hi);
+          conv_inside_columns(g, s, &q_lo, &q_hi);
           const float* in = col + (size_t(c * g.R + r) * g.S + s) * row_len + size_t(i) * PQ;
           for (int p = 0; p < g.P; ++p) {
             const int ih = p * g.stride - g.pad + r;
@@ -118,7 +109,7 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
 
 // dst (C, G·L) ← images n0 .. n0+G−1 of src (N, C, L): channels outermost.
 static void to_channel_major(const float* src, int C, size_t L, int n0, int G, float* dst) {
-  over_rows(C, size_t(G) * L, [&](int lo, int hi) {
+  conv_over_rows(C, size_t(G) * L, [&](int lo, int hi) {
     for (int c = lo; c < hi; ++c)
       for (int i = 0; i < G; ++i)
         std::memcpy(dst + (size_t(c) * G + i) * L, src + (size_t(n0 + i) * C + c) * L, L * sizeof(float));
@@ -128,7 +119,7 @@ static void to_channel_major(const float* src, int C, size_t L, int n0, int G, f
 // Images n0 .. n0+G−1 of dst (N, C, L) = (or += when add) src (C, G·L), plus bias[c] if given.
 static void from_channel_major(const float* src, int C, size_t L, int n0, int G, const float* bias,
                                bool add, float* dst) {
-  over_rows(C, size_t(G) * L, [&](int lo, int hi) {
+  conv_over_rows(C, size_t(G) * L, [&](int lo, int hi) {
     for (int c = lo; c < hi; ++c) {
       const float b = bias ? bias[c] : 0.0f;
       for (int i = 0; i < G; ++i) {
@@ -143,15 +134,23 @@ static void from_channel_major(const float* src, int C, size_t L, int n0, int G,
   });
 }
 
-// db[c] += Σ_n Σ_l t[n, c, l]   (t is (N, C, L)); each channel summed in one fixed order.
-static void add_channel_sums(const float* t, int N, int C, size_t L, float* db) {
-  over_rows(C, size_t(N) * L, [&](int lo, int hi) {
+// db[c] += Σ_n Σ_l t[n, c, l], each channel in one fixed order (conv.h).
+void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db) {
+  conv_over_rows(C, size_t(N) * L, [&](int lo, int hi) {
+    // 16 partial sums, lane l taking elements l, l + 16, ...: one float accumulator would be
+    // a chain of dependent adds that the compiler may not reorder, so it would not vectorise.
+    constexpr size_t kLanes = 16;
     for (int c = lo; c < hi; ++c) {
-      float acc = 0.0f;
+      float lanes[kLanes] = {};
       for (int n = 0; n < N; ++n) {
         const float* row = t + (size_t(n) * C + c) * L;
-        for (size_t j = 0; j < L; ++j) acc += row[j];
+        size_t j = 0;
+        for (; j + kLanes <= L; j += kLanes)
+          for (size_t l = 0; l < kLanes; ++l) lanes[l] += row[j + l];
+        for (size_t l = 0; j < L; ++j, ++l) lanes[l] += row[j];
       }
+      float acc = 0.0f;
+      for (float v : lanes) acc += v;
       db[c] += acc;
     }
   });
@@ -160,6 +159,7 @@ static void add_channel_sums(const float* t, int N, int C, size_t L, float* db) 
 // ---- conv2d -------------------------------------------------------------------------
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+  if (conv_use_stencil(g)) return conv2d_forward_stencil(x, w, b, g);  // a few filters: no im2col
   Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q});
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   const size_t PQ = size_t(g.P) * g.Q;
@@ -175,10 +175,11 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const C
 }
 
 void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+  if (conv_use_stencil(g)) return conv2d_backward_stencil(x, w, b, y, g);
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   const size_t PQ = size_t(g.P) * g.Q;
   const float* dY = y.grad();
-  if (b.defined() && b.requires_grad()) add_channel_sums(dY, g.N, g.K, PQ, b.grad());
+  if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.K, PQ, b.grad());
   bool dw_first = false;
   float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
   float* dx = x.requires_grad() ? x.grad() : nullptr;
@@ -224,7 +225,7 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q;
   const float* dY = y.grad();
-  if (b.defined() && b.requires_grad()) add_channel_sums(dY, g.N, g.C, HW, b.grad());
+  if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.C, HW, b.grad());
   bool dw_first = false;
   float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
   float* dx = x.requires_grad() ? x.grad() : nullptr;

@@ -22,13 +22,18 @@
 // every later call. The chunking depends on the shapes only, never on the thread count, and
 // gemm, im2col and col2im give the same bits on any thread count, so the results do too.
 //
+// For a few filters (K <= kStencilMaxFilters) conv2d skips im2col and the GEMM: the *_stencil
+// versions (conv_stencil.cpp) sum shifted input rows straight into each output plane.
+//
 // The *_direct versions are the seven loops of the equation above and of its derivatives
 // (the forwards accumulate in double); tests/test_conv.cpp checks the fast versions against them.
 // The op checks the shapes before calling these; b may be an empty Tensor (no bias).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 
 #include "autograd/tensor.h"
+#include "autograd/thread_pool.h"
 
 namespace aet::kernels {
 
@@ -46,6 +51,20 @@ int conv_images_per_chunk(const ConvGeom& g);
 // Floats held by this thread's two scratch buffers right now (tests check the bound).
 size_t conv_scratch_floats();
 
+// Runs f(lo, hi) over [0, rows) split across the threads, from 2^15 floats of work up
+// (below that, waking the threads costs more than it saves). Each row is written by one
+// thread only, in the same order whatever the split, so the results do not depend on it.
+template <class F>
+void conv_over_rows(int rows, size_t row_len, F f) {
+  const size_t min_rows = (size_t(1) << 15) / std::max<size_t>(row_len, 1);
+  parallel_chunks(size_t(rows), min_rows, [&](size_t lo, size_t hi) { f(int(lo), int(hi)); }, 1);
+}
+// The output columns q whose filter tap s reads inside the image, lo <= q < hi: the column
+// q·stride − pad + s must lie in [0, W).
+void conv_inside_columns(const ConvGeom& g, int s, int* lo, int* hi);
+// db[c] += Σ_n Σ_l t[n, c, l]   (t is (N, C, L)); each channel summed in one fixed order.
+void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db);
+
 // The lowering, on images n0 .. n0+G−1 of img (N,C,H,W); col is (C·R·S, G·P·Q).
 void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col);
 // img += the adjoint of im2col applied to col (each pixel sums every col entry read from it).
@@ -57,6 +76,13 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
 // conv_transpose2d: x (N,K,P,Q), w (K,C,R,S), b (C) -> y (N,C,H,W).
 Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
 void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+
+// conv2d without im2col, for a few filters (conv_stencil.cpp); conv2d_forward and
+// conv2d_backward call these when conv_use_stencil(g), i.e. g.K <= kStencilMaxFilters.
+inline constexpr int kStencilMaxFilters = 4;
+bool conv_use_stencil(const ConvGeom& g);
+Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
+void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
 
 // The plain twins.
 Tensor conv2d_forward_direct(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
