@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/kernels/rows.h"
 #include "autograd/kernels/sigmoid_bce.h"
 #include "autograd/ops.h"
 #include "autograd/task.h"
@@ -32,10 +33,16 @@ static void chain(TapeEntry& e, G g) {
 }
 
 // y = max(0, x)            dx += dy · [x > 0]
+// Both loops are kernels (rows.h; plain twins: unary and chain above, with the two lambdas
+// of leaky_relu at slope 0): this file is built at -O2, which does not vectorise them, and
+// the conv models run ReLU on every activation.
 Tensor relu(const Tensor& x) {
-  return unary("relu", x, [](float v) { return v > 0.0f ? v : 0.0f; }, [](TapeEntry& e) {
-    chain(e, [](float xv, float) { return xv > 0.0f ? 1.0f : 0.0f; });
+  Tensor y = Tensor::empty(x.shape());
+  kernels::relu_forward_row(y.data(), x.data(), x.size());
+  record("relu", y, {x}, [](TapeEntry& e) {
+    kernels::relu_backward_row(e.in[0].grad(), e.out.grad(), e.in[0].data(), e.out.size());
   });
+  return y;
 }
 
 // y = x (x > 0), s·x else  dx += dy · (x > 0 ? 1 : s)

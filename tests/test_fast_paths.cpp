@@ -203,6 +203,24 @@ TEST_CASE("sigmoid_avx2 matches sigmoid_plain") {
 }
 #endif
 
+// relu's two loops are kernels (rows.h); their plain twin is leaky_relu at slope 0, the
+// generic element loops of ops_unary.cpp. Exact: both are a select (and one add) per element.
+TEST_CASE("relu (rows.h kernels) equals leaky_relu at slope 0, forward and backward, on awkward sizes") {
+  Rng rng(21);
+  for (int n : {1, 7, 8, 9, 33, 784, 1000}) {
+    CAPTURE(n);
+    Tensor x = Tensor::uniform({1, n}, rng, -1, 1, true), x_plain = Tensor::zeros({1, n}, true);
+    std::copy_n(x.data(), n, x_plain.data());
+    x.data()[0] = 0.0f, x_plain.data()[0] = 0.0f;  // the kink: both give 0 and a zero gradient
+    Tensor weights = Tensor::uniform({1, n}, rng, -1, 1);  // a random projection to a scalar
+    Tensor y = relu(x), y_plain = leaky_relu(x_plain, 0.0f);
+    for (int i = 0; i < n; ++i) CHECK(y.data()[i] == y_plain.data()[i]);
+    Tensor l = add(sum(mul(y, weights)), sum(mul(y_plain, weights)));  // one tape, two leaves
+    backward(l);
+    for (int i = 0; i < n; ++i) CHECK(x.grad()[i] == x_plain.grad()[i]);
+  }
+}
+
 // A diverged model must still show a NaN loss (training stops on it), so the fast paths
 // propagate NaN like the plain ones, in the vector body and in the tail alike.
 TEST_CASE("the fast paths propagate NaN and handle infinities like the plain ones") {

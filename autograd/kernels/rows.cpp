@@ -11,6 +11,18 @@ void relu_row(float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
 }
 
+void relu_forward_row(float* __restrict y, const float* __restrict x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void relu_backward_row(float* __restrict dx, const float* __restrict dy, const float* __restrict x,
+                       size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const float d = dy[i];  // read unconditionally, so the select becomes a vector blend
+    dx[i] += x[i] > 0.0f ? d : 0.0f;
+  }
+}
+
 void relu_mask_row(float* __restrict dz, const float* __restrict dy, const float* __restrict y,
                    size_t n) {
   for (size_t i = 0; i < n; ++i) {

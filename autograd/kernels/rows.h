@@ -14,6 +14,11 @@ namespace aet::kernels {
 void add_row(float* __restrict acc, const float* __restrict x, size_t n);
 // y = max(0, y)
 void relu_row(float* y, size_t n);
+// y = max(0, x)                 (the relu op's forward)
+void relu_forward_row(float* __restrict y, const float* __restrict x, size_t n);
+// dx += dy where x > 0          (the relu op's backward)
+void relu_backward_row(float* __restrict dx, const float* __restrict dy, const float* __restrict x,
+                       size_t n);
 // dz = dy where y > 0, else 0   (the ReLU backward, given the ReLU's output y)
 void relu_mask_row(float* __restrict dz, const float* __restrict dy, const float* __restrict y,
                    size_t n);
