@@ -358,6 +358,29 @@ TEST_CASE("tutorial 2 --deep-clustering and tutorial 4 --likelihood cb run in sm
   fs::remove_all(out);
 }
 
+TEST_CASE("tutorial 2 --dc-all-images clusters train + test, scores the test part too, and reuses its checkpoint") {
+  if (!have_data()) return;
+  const fs::path out = fs::temp_directory_path() / ("aet_dc_all_" + std::to_string(::getpid()));
+  const std::string cmd = launch(tutorial_bin_dir() / "02-dimension-reduction-and-clustering") +
+                          " --smoke --threads 2 --deep-clustering --dc-all-images --dec-steps 0 --gmm-restarts 1"
+                          " --dc-hidden 32 --ae-checkpoint " + (out / "ae.ckpt").string() + " --out " + out.string();
+  Run first = run(cmd);
+  REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  // smoke mode keeps 1000 training and 500 test images: all 1500 are trained on and clustered
+  CHECK_MESSAGE(first.output.find("784-32-10 trained 1 epochs (batch 128) on 1500 images (train + test, no labels); "
+                                  "1500 images are clustered") != std::string::npos, first.output);
+  CHECK_MESSAGE(first.output.find("autoencoder + GMM (full covariance) ACC ") != std::string::npos, first.output);
+  CHECK_MESSAGE(first.output.find("(test images: ACC ") != std::string::npos, first.output);
+  CHECK(first.output.find("\nDEC (") == std::string::npos);  // --dec-steps 0: no DEC row
+  CHECK(first.output.find("autoencoder trained in") != std::string::npos);
+  REQUIRE(fs::exists(out / "ae.ckpt"));
+  Run again = run(cmd);
+  REQUIRE_MESSAGE(again.exit_code == 0, again.output);
+  CHECK_MESSAGE(again.output.find("autoencoder loaded from") != std::string::npos, again.output);
+  CHECK(again.output.find("autoencoder trained in") == std::string::npos);
+  fs::remove_all(out);
+}
+
 TEST_CASE("tutorial helpers: first images of each class, the batched test mean, the manifold's Z check") {
   Dataset d;
   d.images = Tensor::from({6, 1}, {0, 1, 2, 3, 4, 5});

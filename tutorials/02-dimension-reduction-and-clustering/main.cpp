@@ -3,6 +3,7 @@
 // Read README.md beside this file first; this program measures what it describes.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -49,11 +50,25 @@ int main(int argc, char** argv) {
   std::vector<int> latents{2, 3, 5, 10};
   int restarts = 20;
   bool deep = false;
+  DeepClusteringOptions dc;
   Flags flags("Tutorial 2: reduce Fashion-MNIST to a few dimensions, then cluster it");
   add_common_flags(flags, opt);
   flags.add("--latents", latents, "code sizes Z to compare", range(1, 784));
   flags.add("--restarts", restarts, "K-Means restarts (k-means++ each)", range(1, 100));
   flags.add_switch("--deep-clustering", deep, "instead: one DEC-sized autoencoder, then K-Means, GMM, UMAP and DEC");
+  flags.add("--dc-hidden", dc.hidden, "with --deep-clustering: encoder widths (DEC and N2D: 500 500 2000)",
+            range(1, 100000));
+  flags.add("--dc-batch", dc.batch, "with --deep-clustering: the autoencoder's minibatch", range(1, 100000));
+  flags.add_switch("--dc-all-images", dc.all_images,
+                   "with --deep-clustering: train on and cluster all 70 000 images (train + test, no labels)");
+  flags.add("--pixel-restarts", dc.pixel_restarts, "with --deep-clustering: K-Means restarts on the raw pixels",
+            range(1, 100));
+  flags.add("--gmm-restarts", dc.gmm_restarts, "with --deep-clustering: Gaussian-mixture restarts", range(1, 100));
+  flags.add("--umap-neighbours", dc.umap_neighbours, "with --deep-clustering: UMAP's k", range(2, 1000));
+  flags.add("--dec-steps", dc.dec_steps, "with --deep-clustering: cap on DEC's SGD steps (0: no DEC)",
+            range(0, 1000000));
+  flags.add("--ae-checkpoint", dc.checkpoint,
+            "with --deep-clustering: load the autoencoder from this file if it exists, else train and save it");
   flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
@@ -61,7 +76,11 @@ int main(int argc, char** argv) {
     if (opt.smoke) restarts = 1;
     if (deep) {  // the longer recipe of the README's "Beyond K-Means" section
       Rng rng(opt.seed);
-      run_deep_clustering(train, test, opt.epochs, restarts, opt.smoke ? 20 : 3000, rng);
+      dc.epochs = opt.epochs;
+      dc.restarts = restarts;
+      if (opt.smoke) dc.pixel_restarts = 1;
+      if (opt.smoke) dc.dec_steps = std::min(dc.dec_steps, 20);
+      run_deep_clustering(train, test, dc, rng);
       return 0;
     }
     fmt::print("{} training images train each autoencoder ({} epochs per Z, seed {}); the {} test images are "

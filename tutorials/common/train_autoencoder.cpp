@@ -9,9 +9,10 @@
 
 namespace aet {
 
-void train_autoencoder(Autoencoder& ae, const Dataset& train, int epochs, Rng& rng, const std::string& label) {
+void train_autoencoder(Autoencoder& ae, const Dataset& train, int epochs, Rng& rng, const std::string& label,
+                       int batch_size) {
   Adam adam(ae.parameters(), {.lr = 1e-3f});
-  BatchLoader loader(train, 128, /*shuffle=*/true, rng);
+  BatchLoader loader(train, batch_size, /*shuffle=*/true, rng);
   Batch batch;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     ProgressBar bar(loader.num_batches(), fmt::format("{} epoch {}/{}", label, epoch, epochs));

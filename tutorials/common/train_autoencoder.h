@@ -12,8 +12,10 @@
 namespace aet {
 
 // Trains `ae` for `epochs` epochs on `train` with tutorial 1's recipe (Adam lr 1e-3,
-// batch 128, shuffled with `rng`, MSE per pixel); the progress bar is labelled `label`.
-// Throws (naming the epoch and batch) if the loss stops being finite.
-void train_autoencoder(Autoencoder& ae, const Dataset& train, int epochs, Rng& rng, const std::string& label);
+// batch 128 unless `batch_size` says otherwise, shuffled with `rng`, MSE per pixel); the
+// progress bar is labelled `label`. Throws (naming the epoch and batch) if the loss
+// stops being finite.
+void train_autoencoder(Autoencoder& ae, const Dataset& train, int epochs, Rng& rng, const std::string& label,
+                       int batch_size = 128);
 
 }  // namespace aet
