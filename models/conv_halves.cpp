@@ -23,10 +23,15 @@ Tensor ConvEncoder::operator()(const Tensor& x) const {
                                 ", but the model was built for (N," + std::to_string(D) + ") rows of " +
                                 std::to_string(side_) + "x" + std::to_string(side_) + " images");
   const int N = x.rows();
+  // TASK 6.2 BEGIN: rows (N,S·S) → images (N,1,S,S) → conv1+ReLU → conv2+ReLU → flattened (N,F)
   Tensor h = reshape(x, {N, 1, side_, side_});
   h = conv1(h, ReLU);                      // (N,32,S/2,S/2)
   h = conv2(h, ReLU);                      // (N,64,S/4,S/4)
   return reshape(h, {N, features()});      // (N,F)
+  // TASK 6.2 STUB
+  // (void)N;
+  // task_not_done("6.2", "write the conv encoder's forward, ConvEncoder::operator(), in models/conv_halves.cpp");
+  // TASK 6.2 END
 }
 
 ParamList ConvEncoder::parameters() const {
@@ -43,17 +48,12 @@ ConvDecoder::ConvDecoder(int in, int side, Rng& rng) : side_(side) {
 
 Tensor ConvDecoder::operator()(const Tensor& c) const {
   const int N = c.rows(), s = side_ / 4;
-  // TASK 6.2 BEGIN: dense+ReLU → (N,64,S/4,S/4) → up1+ReLU → up2+ReLU → out (no activation) → (N,S·S)
   Tensor h = dense(c, ReLU);               // (N,F)
   h = reshape(h, {N, 64, s, s});
   h = up1(h, ReLU);                        // (N,64,S/2,S/2)
   h = up2(h, ReLU);                        // (N,32,S,S)
   h = out(h);                              // (N,1,S,S)
   return reshape(h, {N, side_ * side_});   // logits (N,D)
-  // TASK 6.2 STUB
-  // (void)N, (void)s;
-  // task_not_done("6.2", "write the conv decoder's forward, ConvDecoder::operator(), in models/conv_halves.cpp");
-  // TASK 6.2 END
 }
 
 ParamList ConvDecoder::parameters() const {

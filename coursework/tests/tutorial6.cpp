@@ -1,5 +1,5 @@
 // tutorial6.cpp — tasks of tutorial 6 (convolutions): col2im, which conv2d's input gradient
-// runs, and the conv decoder's forward.
+// runs, and the conv encoder's forward.
 #include "autograd/kernels/conv.h"
 #include "autograd/random.h"
 #include "coursework/checker/check.h"
@@ -33,26 +33,26 @@ void conv_transpose_forward() {
                kernels::conv_transpose2d_forward_direct(x, w, Tensor(), g), 1e-4f, 1e-4f);
 }
 
-// The decoder's forward against the same layers composed from the ops, step by step, on two
-// image sides (8 and 12: S/4 = 2 and 3), so a wrong reshape, a missing ReLU or a ReLU on the
-// logits shows as a wrong value, not only as a wrong shape.
-void conv_decoder_forward() {
+// The encoder's forward against the same layers composed from the ops, on two image sides
+// (8 and 12), so a wrong reshape or a missing ReLU shows as a wrong value, not only as a
+// wrong shape. (The encoder, not the decoder: the decoder's transposed convolutions run
+// col2im, task 6.1, and each task is graded on its own.)
+void conv_encoder_forward() {
   for (int side : {8, 12}) {
     Rng rng(17 + side);
-    ConvDecoder dec(5, side, rng);
-    Tensor c = Tensor::randn({3, 5}, rng);
+    ConvEncoder enc("ConvEncoder", side, rng);
+    Tensor x = Tensor::uniform({3, side * side}, rng, 0, 1);
     NoGrad no_grad;
-    const int s = side / 4;
-    Tensor h = reshape(linear_relu(c, dec.dense.W, dec.dense.b), {3, 64, s, s});
-    h = relu(conv_transpose2d(h, dec.up1.W, dec.up1.b, 2, 1, 1));
-    h = relu(conv_transpose2d(h, dec.up2.W, dec.up2.b, 2, 1, 1));
-    Tensor want = reshape(conv2d(h, dec.out.W, dec.out.b, 1, 1), {3, side * side});
-    expect_close("ConvDecoder(5, side " + std::to_string(side) + ") on c (3,5): logits", dec(c), want, 1e-5f, 1e-4f);
+    Tensor got = enc(x);
+    Tensor h = relu(conv2d(reshape(x, {3, 1, side, side}), enc.conv1.W, enc.conv1.b, 2, 1));
+    h = relu(conv2d(h, enc.conv2.W, enc.conv2.b, 2, 1));
+    expect_close("ConvEncoder(side " + std::to_string(side) + ") on x (3," + std::to_string(side * side) + ")",
+                 got, reshape(h, {3, 64 * (side / 4) * (side / 4)}), 1e-5f, 1e-4f);
   }
 }
 
-const bool registered_decoder = add_task(
-    {"6.2", 4, "the conv decoder's forward (models/conv_halves.cpp)", {conv_decoder_forward}});
+const bool registered_encoder = add_task(
+    {"6.2", 4, "the conv encoder's forward (models/conv_halves.cpp)", {conv_encoder_forward}});
 
 const bool registered = add_task(
     {"6.1", 8, "col2im, the adjoint of im2col (autograd/kernels/conv.cpp)", {conv2d_input_gradient, conv_transpose_forward}});
