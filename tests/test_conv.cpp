@@ -176,6 +176,14 @@ static void check_close(const char* what, const std::vector<float>& a, const std
   CHECK_MESSAGE(bad == 0, what << ": " << bad << " mismatches");
 }
 
+// The output and all three gradients of a fast path against the direct loops.
+static void check_close(const Result& fast, const Result& direct) {
+  check_close("y", fast.y, direct.y);
+  check_close("dx", fast.dx, direct.dx);
+  check_close("dw", fast.dw, direct.dw);
+  check_close("db", fast.db, direct.db);
+}
+
 // Awkward sizes: one image, odd and non-square images and kernels, 7 filters, stride 3, and
 // one case large enough (9 images of 16x32x32, 3x3) to run in two chunks and on two threads.
 static const ConvGeom kAwkward[] = {
@@ -196,11 +204,7 @@ TEST_CASE("conv kernels: im2col + gemm equal the direct loops on awkward sizes, 
         CAPTURE(g.C);
         CAPTURE(g.H);
         CAPTURE(g.K);
-        const Result fast = run(g, transpose, true, 99), direct = run(g, transpose, false, 99);
-        check_close("y", fast.y, direct.y);
-        check_close("dx", fast.dx, direct.dx);
-        check_close("dw", fast.dw, direct.dw);
-        check_close("db", fast.db, direct.db);
+        check_close(run(g, transpose, true, 99), run(g, transpose, false, 99));
       }
   }
   set_num_threads(saved);
@@ -263,11 +267,7 @@ TEST_CASE("conv kernels: the stencil path equals the direct loops on awkward siz
       CAPTURE(g.K);
       CAPTURE(g.R);
       CAPTURE(g.pad);
-      const Result fast = run_stencil(g, true, 41), direct = run_stencil(g, false, 41);
-      check_close("y", fast.y, direct.y);
-      check_close("dx", fast.dx, direct.dx);
-      check_close("dw", fast.dw, direct.dw);
-      check_close("db", fast.db, direct.db);
+      check_close(run_stencil(g, true, 41), run_stencil(g, false, 41));
     }
   }
   set_num_threads(saved);
