@@ -34,8 +34,11 @@ struct Row {
 // [test_from, N), the test images, on their own.
 Row score(const std::string& method, const std::vector<int>& labels, const std::vector<int>& clusters, int test_from,
           const Timer& timer, const std::string& published) {
-  Row r{method, clustering_accuracy(labels, clusters), normalized_mutual_info(labels, clusters), timer.seconds()};
-  r.published = published;
+  Row r{.method = method,
+        .acc = clustering_accuracy(labels, clusters),
+        .nmi = normalized_mutual_info(labels, clusters),
+        .seconds = timer.seconds(),
+        .published = published};
   fmt::print("  {:<34} ACC {:.3f} NMI {:.3f}", r.method, r.acc, r.nmi);
   if (test_from > 0) {
     const std::vector<int> tl(labels.begin() + test_from, labels.end()), tc(clusters.begin() + test_from, clusters.end());
