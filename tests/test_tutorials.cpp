@@ -235,6 +235,29 @@ TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
   CHECK(unwritable.output.find("cannot create output directory '/dev/null/out'") != std::string::npos);
 }
 
+TEST_CASE("tutorial 6 trains only the pairs --models names, with the CVAEs' β from --cvae-beta") {
+  const fs::path bin_path = tutorial_bin_dir() / "06-convolutional-autoencoders";
+  REQUIRE(fs::exists(bin_path));
+  const std::string bin = launch(bin_path);
+  TempDir out;
+  Run bad = run(bin + " --smoke --models ae,gan --out " + out.path.string());
+  CHECK(bad.exit_code == 1);
+  CHECK_MESSAGE(bad.output.find("--models: unknown pair 'gan' in 'ae,gan'; use a comma list of ae, vae, cvae") !=
+                    std::string::npos, bad.output);
+  Run negative = run(bin + " --smoke --cvae-beta -1 --out " + out.path.string());
+  CHECK(negative.exit_code != 0);
+  if (!have_data()) return;
+  Run r = run(bin + " --smoke --models cvae --cvae-beta 2 --out " + out.path.string());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(r.output.find("\nconv CVAE ") != std::string::npos);
+  CHECK(r.output.find("\nMLP CVAE (t5) ") != std::string::npos);
+  CHECK(r.output.find("\nconv AE ") == std::string::npos);    // not trained, so not in the table
+  CHECK(r.output.find("\nconv VAE ") == std::string::npos);
+  CHECK(fs::exists(out.path / "samples_conv_cvae.png"));
+  CHECK(!fs::exists(out.path / "filters.png"));             // the conv AE's, not trained
+  CHECK(!fs::exists(out.path / "reconstructions.png"));     // the AEs' and VAEs'
+}
+
 TEST_CASE("AET_GEMM_KERNEL forces a kernel for a whole run, and a bad name stops with a message") {
   const fs::path bin = tutorial_bin_dir() / "00-autograd";
   REQUIRE(fs::exists(bin));

@@ -3,7 +3,10 @@
 // Read README.md beside this file first; this program trains and measures what it describes.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "datasets/loader.h"
 #include "models/autoencoder.h"
@@ -29,12 +32,31 @@ static Tensor stack(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// --models "ae,cvae" -> which of the three pairs to train: {ae, vae, cvae}.
+static std::vector<bool> parse_families(const std::string& list) {
+  const std::vector<std::string> known = {"ae", "vae", "cvae"};
+  std::vector<bool> wanted(known.size(), false);
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    const auto it = std::find(known.begin(), known.end(), name);
+    if (it == known.end())
+      throw std::invalid_argument(fmt::format("--models: unknown pair '{}' in '{}'; use a comma list of ae, vae, cvae",
+                                              name, list));
+    wanted[it - known.begin()] = true;
+    start = comma + 1;
+  }
+  return wanted;
+}
+
 int main(int argc, char** argv) {
   CommonOptions opt;
   opt.epochs = 2;
   opt.out = "out/06-convolutional-autoencoders";
   int train_size = 6000, test_size = 2000, per_class = 200, judge_epochs = 5;
-  float temperature = 0.5f;
+  float temperature = 0.5f, cvae_beta = 1.0f;
+  std::string families = "ae,vae,cvae";
   Flags flags("Tutorial 6: convolutional AE, VAE and CVAE beside the MLP models of tutorials 1, 4 and 5");
   add_common_flags(flags, opt);
   flags.add("--train-size", train_size, "training images every model sees (60000: all)", range(128, 60000));
@@ -42,9 +64,13 @@ int main(int argc, char** argv) {
   flags.add("--per-class", per_class, "generated images per class for the class-control figures", range(1, 10000));
   flags.add("--judge-epochs", judge_epochs, "epochs of the classifier that judges the samples", range(1, 100));
   flags.add("--temperature", temperature, "the lower τ of the sampling, z ~ N(0, τ²I)", range(0, 10));
+  flags.add("--cvae-beta", cvae_beta, "weight β of the KL term while the two CVAEs train (test nats: β = 1)",
+            non_negative());
+  flags.add("--models", families, "which pairs (MLP and conv) to train and measure: a comma list of ae, vae, cvae");
   flags.parse(argc, argv);
   try {
     apply_common_flags(opt);
+    const std::vector<bool> family = parse_families(families);
     TutorialData data = load_tutorial_data(opt);
     if (opt.smoke) judge_epochs = 1, per_class = 20;
     Dataset train = first_n(data.train, std::min(train_size, data.train.size()));
@@ -83,13 +109,13 @@ int main(int argc, char** argv) {
          .reconstruct = [&](const Tensor& x, const std::vector<int>&) { return conv_vae.reconstruct(x); },
          .test_nats = [&](const Batch& b, Rng& r) { return conv_vae.loss(b.x, r).total.item(); }},
         {.name = "MLP CVAE (t5)", .model = &cvae,
-         .loss = [&](const Batch& b, Rng& r) { return cvae.loss(b.x, y_of(b.y), r).total; },
+         .loss = [&](const Batch& b, Rng& r) { return cvae.loss(b.x, y_of(b.y), r, cvae_beta).total; },
          .reconstruct = [&](const Tensor& x, const std::vector<int>& y) { return cvae.reconstruct(x, y_of(y)); },
          .test_nats = [&](const Batch& b, Rng& r) { return cvae.loss(b.x, y_of(b.y), r).total.item(); },
          .generate = [&](const std::vector<int>& y, float tau, Rng& r) {
            return cvae.decode(Tensor::randn({int(y.size()), 20}, r, tau), y_of(y)); }},
         {.name = "conv CVAE", .model = &conv_cvae,
-         .loss = [&](const Batch& b, Rng& r) { return conv_cvae.loss(b.x, y_of(b.y), r).total; },
+         .loss = [&](const Batch& b, Rng& r) { return conv_cvae.loss(b.x, y_of(b.y), r, cvae_beta).total; },
          .reconstruct = [&](const Tensor& x, const std::vector<int>& y) { return conv_cvae.reconstruct(x, y_of(y)); },
          .test_nats = [&](const Batch& b, Rng& r) { return conv_cvae.loss(b.x, y_of(b.y), r).total.item(); },
          .generate = [&](const std::vector<int>& y, float tau, Rng& r) {
@@ -101,12 +127,17 @@ int main(int argc, char** argv) {
                conv_vae.encoder.conv2.describe(), conv_vae.decoder.up1.describe(), conv_vae.decoder.up2.describe(),
                conv_vae.decoder.out.describe());
 
+    // Only the pairs --models asks for (rows 2i and 2i+1: MLP, then conv); the others were
+    // still built above, so every model starts from the same weights whatever is chosen.
+    auto wanted = [&](size_t i) { return bool(family[i / 2]); };
+
     // Train each model on the same images, each from its own Rng so the order does not matter.
-    std::vector<double> seconds;
+    std::vector<double> seconds(models.size(), 0.0);
     for (size_t i = 0; i < models.size(); ++i) {
+      if (!wanted(i)) continue;
       Rng train_rng(opt.seed + 10 + i);
-      seconds.push_back(train_contender(models[i], train, opt.epochs, train_rng));
-      fmt::print("trained {:<14} {:.1f}s per epoch\n", models[i].name, seconds.back());
+      seconds[i] = train_contender(models[i], train, opt.epochs, train_rng);
+      fmt::print("trained {:<14} {:.1f}s per epoch\n", models[i].name, seconds[i]);
     }
 
     // The judge of tutorial 5: an MLP classifier trained on every real training image.
@@ -117,6 +148,7 @@ int main(int argc, char** argv) {
 
     std::vector<ContenderScore> scores;
     for (size_t i = 0; i < models.size(); ++i) {
+      if (!wanted(i)) continue;
       scores.push_back(score_contender(models[i], test, judge, per_class, temperature, opt.seed));
       scores.back().seconds_per_epoch = seconds[i];
     }
@@ -128,20 +160,22 @@ int main(int argc, char** argv) {
     Tensor grid = shown.images;
     std::vector<std::string> rows = {"original"};
     for (int i : {0, 1, 2, 3}) {
+      if (!wanted(i)) continue;
       grid = stack(grid, models[i].reconstruct(shown.images, shown.labels));
       rows.push_back(models[i].name.substr(0, models[i].name.find(" (")));
     }
-    write_image_grid(opt.out + "/reconstructions.png", grid, S, S, shown.size(), 3, rows);
+    if (rows.size() > 1) write_image_grid(opt.out + "/reconstructions.png", grid, S, S, shown.size(), 3, rows);
     // (2) Ten samples per class at τ = 1 (the prior) from each CVAE, one labelled row per class.
     for (int i : {4, 5}) {
+      if (!wanted(i)) continue;
       Rng sample_rng(opt.seed + 1);
       const std::string png = fmt::format("{}/samples_{}.png", opt.out, i == 4 ? "mlp_cvae" : "conv_cvae");
       write_image_grid(png, models[i].generate(each_class(C, 10), 1.0f, sample_rng), S, S, 10, 3, train.class_names);
     }
     // (3) The 32 filters of the conv AE's first layer, each 3x3, black = most negative weight.
-    write_image_grid(opt.out + "/filters.png", filters_as_images(conv_ae.enc_conv1.W), 3, 3, 8, 16);
-    fmt::print("wrote {0}/reconstructions.png, {0}/samples_mlp_cvae.png, {0}/samples_conv_cvae.png, {0}/filters.png\n",
-               opt.out);
+    if (wanted(1)) write_image_grid(opt.out + "/filters.png", filters_as_images(conv_ae.enc_conv1.W), 3, 3, 8, 16);
+    fmt::print("wrote {}{}{} in {}\n", rows.size() > 1 ? "reconstructions.png " : "",
+               wanted(4) ? "samples_mlp_cvae.png samples_conv_cvae.png " : "", wanted(1) ? "filters.png" : "", opt.out);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
