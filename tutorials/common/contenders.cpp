@@ -19,6 +19,21 @@
 
 namespace aet {
 
+// f(first, n) -> (n, cols) for the rows [first, first + n), `chunk` rows at a time, stacked
+// into one (rows, cols) tensor: 10 000 images through a conv decoder at once would hold
+// gigabytes of activations. Each call sees the next rows in order, so a model that draws
+// from an Rng draws the same numbers as in one call.
+static Tensor in_chunks(int rows, int chunk, const std::function<Tensor(int, int)>& f) {
+  Tensor out;
+  for (int first = 0; first < rows; first += chunk) {
+    const int n = std::min(chunk, rows - first);
+    Tensor part = f(first, n);
+    if (first == 0) out = Tensor::empty({rows, part.cols()});
+    std::copy_n(part.data(), part.size(), out.data() + static_cast<size_t>(first) * part.cols());
+  }
+  return out;
+}
+
 double train_contender(const Contender& c, const Dataset& train, int epochs, Rng& rng) {
   Adam adam(c.model->parameters(), {.lr = 1e-3f});
   BatchLoader loader(train, 128, /*shuffle=*/true, rng);
@@ -54,7 +69,12 @@ ContenderScore score_contender(const Contender& c, const Dataset& test, const ML
   if (c.codes) {
     NoGrad no_grad;
     Rng rng(seed);
-    const KMeansResult km = kmeans(c.codes(test.images), test.num_classes, rng, {.n_init = 20});
+    const Tensor codes = in_chunks(test.size(), 1000, [&](int first, int n) {
+      Tensor x = Tensor::empty({n, test.dim()});
+      std::copy_n(test.images.data() + static_cast<size_t>(first) * test.dim(), x.size(), x.data());
+      return c.codes(x);
+    });
+    const KMeansResult km = kmeans(codes, test.num_classes, rng, {.n_init = 20});
     s.acc = clustering_accuracy(test.labels, km.assignment);
     s.nmi = normalized_mutual_info(test.labels, km.assignment);
   }
@@ -66,7 +86,8 @@ ContenderScore score_contender(const Contender& c, const Dataset& test, const ML
       Tensor x;
       {
         NoGrad no_grad;
-        x = c.generate(asked, tau, eps);
+        x = in_chunks(int(asked.size()), 1000, [&](int first, int n) {
+          return c.generate(std::vector<int>(asked.begin() + first, asked.begin() + first + n), tau, eps); });
       }
       const std::vector<float> by_class = accuracy_by_class(judge, x, asked, C);
       return std::accumulate(by_class.begin(), by_class.end(), 0.0) / C;
