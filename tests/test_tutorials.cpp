@@ -401,6 +401,20 @@ TEST_CASE("tutorial 2 --dc-all-images clusters train + test, scores the test par
   REQUIRE_MESSAGE(again.exit_code == 0, again.output);
   CHECK_MESSAGE(again.output.find("autoencoder loaded from") != std::string::npos, again.output);
   CHECK(again.output.find("autoencoder trained in") == std::string::npos);
+  // --gmm-draws: the spread of five single-start mixtures on the UMAP layout, after the table
+  Run drawn = run(cmd + " --gmm-draws 5");
+  REQUIRE_MESSAGE(drawn.exit_code == 0, drawn.output);
+  CHECK(again.output.find("single-start GMMs") == std::string::npos);
+  std::smatch d;
+  REQUIRE_MESSAGE(std::regex_search(drawn.output, d, std::regex(R"(\n\n  5 single-start GMMs on this UMAP layout: ACC min )"
+                                                                R"((\S+) median (\S+) max (\S+), NMI \S+; the )"
+                                                                R"(highest-likelihood one: ACC (\S+) \(([0-4]) of 5 starts)")),
+                  drawn.output);
+  CHECK(std::stod(d[1].str()) <= std::stod(d[2].str()));
+  CHECK(std::stod(d[2].str()) <= std::stod(d[3].str()));
+  CHECK(std::stod(d[4].str()) >= std::stod(d[1].str()));
+  CHECK(std::stod(d[4].str()) <= std::stod(d[3].str()));
+  CHECK(drawn.output.find("single-start GMMs") > drawn.output.find("\nmethod (same codes)"));
   fs::remove_all(out);
 }
 

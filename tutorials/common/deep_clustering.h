@@ -30,6 +30,8 @@ struct DeepClusteringOptions {
   int pixel_restarts = 20;            // ... and on the raw pixels (each costs ~80× more)
   int gmm_restarts = 4;               // Gaussian-mixture restarts; the highest likelihood wins
   int umap_neighbours = 20;
+  int gmm_draws = 0;                  // > 0: also fit this many single-start GMMs to the UMAP
+                                      // layout and report the spread of their ACC
   int dec_steps = 3000;               // cap on DEC's SGD steps (it stops earlier once fewer than
                                       // 0.1 % of the points change cluster between two targets)
   std::string checkpoint;             // non-empty: load the autoencoder from here if the file
