@@ -415,6 +415,18 @@ TEST_CASE("tutorial 2 --dc-all-images clusters train + test, scores the test par
   CHECK(std::stod(d[4].str()) >= std::stod(d[1].str()));
   CHECK(std::stod(d[4].str()) <= std::stod(d[3].str()));
   CHECK(drawn.output.find("single-start GMMs") > drawn.output.find("\nmethod (same codes)"));
+  // --gmm-vote: one more row, right after N2D's, and the rows before it are as they were
+  Run voted = run(cmd + " --gmm-vote 5");
+  REQUIRE_MESSAGE(voted.exit_code == 0, voted.output);
+  CHECK(again.output.find("vote of") == std::string::npos);
+  std::smatch v;
+  REQUIRE_MESSAGE(std::regex_search(voted.output, v, std::regex(R"(\n(autoencoder \+ UMAP \+ GMM \(N2D\) +[01]\.\d{3} +[01]\.\d{3}) [^\n]*\n)"
+                                                                R"(autoencoder \+ UMAP \+ vote of 5 GMMs +([01]\.\d{3}) )")),
+                  voted.output);
+  CHECK(std::stod(v[2].str()) > 0.1);
+  CHECK_MESSAGE(again.output.find(v[1].str()) != std::string::npos, v[1].str());  // N2D's ACC and NMI unchanged
+  CHECK_MESSAGE(std::regex_search(voted.output, std::regex(R"(the vote: \d+ rounds(, converged)?, \d+ % of the votes agree)")),
+                voted.output);
   fs::remove_all(out);
 }
 

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
             range(1, 100));
   flags.add("--gmm-restarts", dc.gmm_restarts, "with --deep-clustering: Gaussian-mixture restarts", range(1, 100));
   flags.add("--umap-neighbours", dc.umap_neighbours, "with --deep-clustering: UMAP's k", range(2, 1000));
+  flags.add("--gmm-vote", dc.gmm_vote,
+            "with --deep-clustering: also fit this many single-start GMMs to the UMAP layout and add the row of "
+            "their vote", range(0, 1000));
   flags.add("--gmm-draws", dc.gmm_draws,
             "with --deep-clustering: also fit this many single-start GMMs to the UMAP layout, print their ACC spread",
             range(0, 1000));

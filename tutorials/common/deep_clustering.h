@@ -8,7 +8,8 @@
 //      70 000), then on the same codes
 //        K-Means (kmeans.h), a full-covariance Gaussian mixture (gmm.h),
 //        UMAP to 10 dims then K-Means or the Gaussian mixture — N2D (umap.h),
-//        DEC: the encoder and the K-Means centroids trained further on KL(P‖Q) (dec.h);
+//        DEC: the encoder and the K-Means centroids trained further on KL(P‖Q) (dec.h),
+//        and with gmm_vote the vote of many single-start mixtures on the layout (consensus.h);
 //   3. a table of ACC / NMI beside the figures the papers publish, with their recipes.
 // K-Means on the raw pixels is the first row, the floor everything must beat. DEC runs
 // last because it changes the encoder the others read. Labels are used only to score.
@@ -30,6 +31,8 @@ struct DeepClusteringOptions {
   int pixel_restarts = 20;            // ... and on the raw pixels (each costs ~80× more)
   int gmm_restarts = 4;               // Gaussian-mixture restarts; the highest likelihood wins
   int umap_neighbours = 20;
+  int gmm_vote = 0;                   // > 0: also fit this many single-start GMMs to the UMAP layout
+                                      // and add the row of their vote (models/consensus.h)
   int gmm_draws = 0;                  // > 0: also fit this many single-start GMMs to the UMAP
                                       // layout and report the spread of their ACC
   int dec_steps = 3000;               // cap on DEC's SGD steps (it stops earlier once fewer than
