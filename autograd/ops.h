@@ -31,6 +31,12 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1,
 // H_out = (H − 1)·stride − 2·padding + R + output_padding, 0 <= output_padding < stride.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1,
                         int padding = 0, int output_padding = 0);
+// relu(conv2d(...)) and relu(conv_transpose2d(...)) fused into one op each, as linear_relu:
+// the same values and gradients, without the ReLU's pass and gradient buffer. The
+// Conv2d / ConvTranspose2d layers use them for ReLU.
+Tensor conv2d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1, int padding = 0);
+Tensor conv_transpose2d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1,
+                             int padding = 0, int output_padding = 0);
 
 // ---- arithmetic (ops_arith.cpp) -------------------------------------------------
 // b has a's shape, or is a row vector (1,H) or (H) broadcast over a's rows (N,H).

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
+#include <string>
 
 #include "autograd/tape.h"
 #include "autograd/thread_pool.h"
@@ -32,8 +34,8 @@ double cpu_now() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-template <class Layer>
-void bench(const char* name, const Layer& layer, const Shape& in, double forward_flops) {
+void bench(const char* name, const std::function<Tensor(const Tensor&)>& layer, const Shape& in,
+           double forward_flops) {
   Rng rng(1);
   Tensor x = Tensor::randn(in, rng, 1.0f, /*requires_grad=*/true);
   double best_f = 1e9, best_b = 1e9, cpu_f = 1e9, cpu_b = 1e9;
@@ -66,10 +68,23 @@ int main() {
   std::printf("GFLOP/s from the CPU time\n");
   std::printf("| %-32s | fwd s    | fwd CPU  | GFLOP/s | bwd s    | bwd CPU  | GFLOP/s |\n", "layer (input)");
   std::printf("|----------------------------------|----------|----------|---------|----------|----------|---------|\n");
-  bench("conv 1->32 s2 (128,1,28,28)", c1, {128, 1, 28, 28}, N * 2.0 * 32 * 9 * 14 * 14);
-  bench("conv 32->64 s2 (128,32,14,14)", c2, {128, 32, 14, 14}, N * 2.0 * 64 * 32 * 9 * 7 * 7);
-  bench("convT 64->64 s2 (128,64,7,7)", u1, {128, 64, 7, 7}, N * 2.0 * 64 * 64 * 9 * 7 * 7);
-  bench("convT 64->32 s2 (128,64,14,14)", u2, {128, 64, 14, 14}, N * 2.0 * 64 * 32 * 9 * 14 * 14);
-  bench("conv 32->1 (128,32,28,28)", out, {128, 32, 28, 28}, N * 2.0 * 32 * 9 * 28 * 28);
+  auto bench_layer = [](const char* name, const auto& layer, const Shape& in, double flops) {
+    bench(name, [&](const Tensor& x) { return layer(x); }, in, flops);
+  };
+  bench_layer("conv 1->32 s2 (128,1,28,28)", c1, {128, 1, 28, 28}, N * 2.0 * 32 * 9 * 14 * 14);
+  bench_layer("conv 32->64 s2 (128,32,14,14)", c2, {128, 32, 14, 14}, N * 2.0 * 64 * 32 * 9 * 7 * 7);
+  bench_layer("convT 64->64 s2 (128,64,7,7)", u1, {128, 64, 7, 7}, N * 2.0 * 64 * 64 * 9 * 7 * 7);
+  bench_layer("convT 64->32 s2 (128,64,14,14)", u2, {128, 64, 14, 14}, N * 2.0 * 64 * 32 * 9 * 14 * 14);
+  bench_layer("conv 32->1 (128,32,28,28)", out, {128, 32, 28, 28}, N * 2.0 * 32 * 9 * 28 * 28);
+  // The four layers the models follow by a ReLU, as they run them (layer(x, ReLU): the fused
+  // conv2d_relu / conv_transpose2d_relu) and as the two ops relu(layer(x)).
+  auto both = [&](const std::string& name, const auto& layer, const Shape& in, double flops) {
+    bench((name + " +ReLU fused").c_str(), [&](const Tensor& x) { return layer(x, ReLU); }, in, flops);
+    bench((name + " , relu()").c_str(), [&](const Tensor& x) { return relu(layer(x)); }, in, flops);
+  };
+  both("conv 1->32 s2", c1, {128, 1, 28, 28}, N * 2.0 * 32 * 9 * 14 * 14);
+  both("conv 32->64 s2", c2, {128, 32, 14, 14}, N * 2.0 * 64 * 32 * 9 * 7 * 7);
+  both("convT 64->64 s2", u1, {128, 64, 7, 7}, N * 2.0 * 64 * 64 * 9 * 7 * 7);
+  both("convT 64->32 s2", u2, {128, 64, 14, 14}, N * 2.0 * 64 * 32 * 9 * 14 * 14);
   return 0;
 }

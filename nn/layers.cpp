@@ -130,7 +130,9 @@ Tensor Conv2d::operator()(const Tensor& x) const {
 }
 
 Tensor Conv2d::operator()(const Tensor& x, Activation activation) const {
-  return activate((*this)(x), activation);
+  if (activation != ReLU) return activate((*this)(x), activation);
+  check_image(named(name) + describe(), in_channels(), x);
+  return conv2d_relu(x, W, b, stride, padding);
 }
 
 ParamList Conv2d::parameters() const {
@@ -160,7 +162,9 @@ Tensor ConvTranspose2d::operator()(const Tensor& x) const {
 }
 
 Tensor ConvTranspose2d::operator()(const Tensor& x, Activation activation) const {
-  return activate((*this)(x), activation);
+  if (activation != ReLU) return activate((*this)(x), activation);
+  check_image(named(name) + describe(), in_channels(), x);
+  return conv_transpose2d_relu(x, W, b, stride, padding, output_padding);
 }
 
 ParamList ConvTranspose2d::parameters() const {

@@ -61,6 +61,7 @@ class Conv2d : public Module {
   Conv2d() = default;
   Conv2d(int in, int out, int kernel, Rng& rng, int stride = 1, int padding = 0, bool bias = true);
   Tensor operator()(const Tensor& x) const;  // checks the input's shape and channels
+  // activation(conv2d(x)); ReLU runs as the fused op conv2d_relu.
   Tensor operator()(const Tensor& x, Activation activation) const;
   ParamList parameters() const override;
   std::string describe() const;  // "Conv2d(1→32, 3x3, stride 2, padding 1)"
@@ -83,6 +84,7 @@ class ConvTranspose2d : public Module {
   ConvTranspose2d(int in, int out, int kernel, Rng& rng, int stride = 1, int padding = 0,
                   int output_padding = 0, bool bias = true);
   Tensor operator()(const Tensor& x) const;
+  // activation(conv_transpose2d(x)); ReLU runs as the fused op conv_transpose2d_relu.
   Tensor operator()(const Tensor& x, Activation activation) const;
   ParamList parameters() const override;
   std::string describe() const;  // "ConvTranspose2d(64→32, 3x3, stride 2, padding 1, output_padding 1)"

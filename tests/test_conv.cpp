@@ -28,6 +28,7 @@ using namespace aet;
 using aet::testing::train_epochs;
 using aet::testing::gradcheck;
 using aet::testing::rand_param;
+using aet::testing::rand_away_from_zero;
 using kernels::ConvGeom;
 
 using Inputs = std::vector<Tensor>;
@@ -143,23 +144,36 @@ struct Result {
   std::vector<float> y, dx, dw, db;
 };
 
-// Forward and backward of one op (conv2d, or with transpose its adjoint) through the fast
-// kernels or the direct twins, with a fixed random output gradient.
-static Result run(const ConvGeom& g, bool transpose, bool fast, uint64_t seed) {
+// The direct twins have no fused ReLU: it is applied to their output by hand, and their
+// backward gets dY · [y > 0].
+static void relu_by_hand(Tensor& y) {
+  for (size_t i = 0; i < y.size(); ++i) y.data()[i] = std::max(y.data()[i], 0.0f);
+}
+static void mask_grad_by_hand(Tensor& y) {
+  for (size_t i = 0; i < y.size(); ++i)
+    if (!(y.data()[i] > 0.0f)) y.grad()[i] = 0.0f;
+}
+
+// Forward and backward of one op (conv2d, or with transpose its adjoint; with relu the
+// fused *_relu version) through the fast kernels or the direct twins, with a fixed random
+// output gradient.
+static Result run(const ConvGeom& g, bool transpose, bool fast, uint64_t seed, bool relu = false) {
   Rng rng(seed);
   const Shape image{g.N, g.C, g.H, g.W}, out{g.N, g.K, g.P, g.Q};
   Tensor x = Tensor::uniform(transpose ? out : image, rng, -1, 1, true);
   Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
   Tensor b = Tensor::uniform({transpose ? g.C : g.K}, rng, -1, 1, true);
-  Tensor y = transpose ? (fast ? kernels::conv_transpose2d_forward(x, w, b, g)
+  Tensor y = transpose ? (fast ? kernels::conv_transpose2d_forward(x, w, b, g, relu)
                                : kernels::conv_transpose2d_forward_direct(x, w, b, g))
-                       : (fast ? kernels::conv2d_forward(x, w, b, g) : kernels::conv2d_forward_direct(x, w, b, g));
+                       : (fast ? kernels::conv2d_forward(x, w, b, g, relu) : kernels::conv2d_forward_direct(x, w, b, g));
+  if (relu && !fast) relu_by_hand(y);
   Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
   std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
-  if (transpose)
-    (fast ? kernels::conv_transpose2d_backward : kernels::conv_transpose2d_backward_direct)(x, w, b, y, g);
-  else
-    (fast ? kernels::conv2d_backward : kernels::conv2d_backward_direct)(x, w, b, y, g);
+  if (relu && !fast) mask_grad_by_hand(y);
+  if (transpose && fast) kernels::conv_transpose2d_backward(x, w, b, y, g, relu);
+  if (transpose && !fast) kernels::conv_transpose2d_backward_direct(x, w, b, y, g);
+  if (!transpose && fast) kernels::conv2d_backward(x, w, b, y, g, relu);
+  if (!transpose && !fast) kernels::conv2d_backward_direct(x, w, b, y, g);
   auto grad = [](Tensor& t) { return std::vector<float>(t.grad(), t.grad() + t.size()); };
   return {y.to_vector(), grad(x), grad(w), grad(b)};
 }
@@ -233,16 +247,21 @@ TEST_CASE("conv kernels: the results are bit-identical on 1 and 2 threads") {
 // sizes: 1x1 images, odd and non-square images and kernels, padding 0 and 2 (wider than a
 // 3x3 kernel's 1), 1 to 8 filters, and the decoder's last layer on 5 images (two threads
 // each take whole images). The backward runs twice, so that the second adds to the first.
-static Result run_stencil(const ConvGeom& g, bool stencil, uint64_t seed) {
+static Result run_stencil(const ConvGeom& g, bool stencil, uint64_t seed, bool relu = false) {
   Rng rng(seed);
   Tensor x = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1, true);
   Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
   Tensor b = Tensor::uniform({g.K}, rng, -1, 1, true);
-  Tensor y = stencil ? kernels::conv2d_forward_stencil(x, w, b, g) : kernels::conv2d_forward_direct(x, w, b, g);
+  Tensor y = stencil ? kernels::conv2d_forward_stencil(x, w, b, g, relu) : kernels::conv2d_forward_direct(x, w, b, g);
+  if (relu && !stencil) relu_by_hand(y);
   Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
   std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
+  if (relu && !stencil) mask_grad_by_hand(y);
   for (int twice = 0; twice < 2; ++twice)
-    (stencil ? kernels::conv2d_backward_stencil : kernels::conv2d_backward_direct)(x, w, b, y, g);
+    if (stencil)
+      kernels::conv2d_backward_stencil(x, w, b, y, g, relu);
+    else
+      kernels::conv2d_backward_direct(x, w, b, y, g);
   auto grad = [](Tensor& t) { return std::vector<float>(t.grad(), t.grad() + t.size()); };
   return {y.to_vector(), grad(x), grad(w), grad(b)};
 }
@@ -292,6 +311,122 @@ TEST_CASE("conv kernels: the stencil path is bit-identical on 1 and 2 threads an
   // conv2d_forward / conv2d_backward hand the decoder's layer to the stencil kernels.
   const Result through_conv2d = run(kStencilAwkward[6], false, true, 8);
   CHECK(through_conv2d.y == run_stencil(kStencilAwkward[6], true, 8).y);
+}
+
+// ---- the fused ReLU (conv2d_relu, conv_transpose2d_relu) ---------------------------------
+
+// The smallest |pre-activation| of relu(f(inputs)): the central difference of a ReLU is exact
+// only for outputs farther than a step's effect from the kink at 0.
+static float nearest_to_kink(const std::vector<float>& pre) {
+  float m = INFINITY;
+  for (float v : pre) m = std::min(m, std::fabs(v));
+  return m;
+}
+
+TEST_CASE("conv2d_relu, conv_transpose2d_relu: gradient check, stride 1 and 2, padding 0 and 1") {
+  // A step of h = 1e-2 in one input moves a pre-activation by at most 1e-2 (|x|, |w| <= 1),
+  // so inputs are drawn until every pre-activation is farther than 0.02 from the kink: then
+  // the central difference never straddles it. Both signs occur, so the mask is exercised.
+  Rng rng(23);
+  int configs = 0;
+  for (bool transpose : {false, true})
+    for (int stride : {1, 2})
+      for (int pad : {0, 1}) {
+        CAPTURE(transpose);
+        CAPTURE(stride);
+        CAPTURE(pad);
+        const int k = 3, C = 2, K = 3, op = stride == 2 && transpose ? 1 : 0;
+        auto plain = [=](Inputs& in) {
+          return transpose ? conv_transpose2d(in[0], in[1], in[2], stride, pad, op) : conv2d(in[0], in[1], in[2], stride, pad);
+        };
+        auto fused = [=](Inputs& in) {
+          return transpose ? conv_transpose2d_relu(in[0], in[1], in[2], stride, pad, op)
+                           : conv2d_relu(in[0], in[1], in[2], stride, pad);
+        };
+        Inputs in;
+        std::vector<float> pre;
+        for (int tries = 0; tries < 200; ++tries) {
+          in = {rand_param(transpose ? Shape{1, C, 2, 3} : Shape{2, C, 5, 6}, rng),
+                rand_param(transpose ? Shape{C, K, k, k} : Shape{K, C, k, k}, rng), rand_param({K}, rng)};
+          pre = plain(in).to_vector();
+          if (nearest_to_kink(pre) > 0.02f) break;
+        }
+        REQUIRE(nearest_to_kink(pre) > 0.02f);
+        CHECK(std::count_if(pre.begin(), pre.end(), [](float u) { return u < 0; }) > 0);  // some units are off
+        CHECK(std::count_if(pre.begin(), pre.end(), [](float u) { return u > 0; }) > 0);
+        gradcheck(transpose ? "conv_transpose2d_relu" : "conv2d_relu", fused, in);
+        ++configs;
+      }
+  CHECK(configs == 8);
+}
+
+TEST_CASE("conv kernels: the fused ReLU equals the direct loops followed by a ReLU, 1 and 2 threads") {
+  const int saved = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (bool transpose : {false, true})
+      for (const ConvGeom& g : kAwkward) {
+        CAPTURE(threads);
+        CAPTURE(transpose);
+        CAPTURE(g.N);
+        CAPTURE(g.C);
+        CAPTURE(g.K);
+        check_close(run(g, transpose, true, 17, true), run(g, transpose, false, 17, true));
+      }
+    for (const ConvGeom& g : kStencilAwkward) {
+      CAPTURE(threads);
+      CAPTURE(g.C);
+      CAPTURE(g.K);
+      check_close(run_stencil(g, true, 19, true), run_stencil(g, false, 19, true));
+    }
+  }
+  set_num_threads(saved);
+}
+
+// The fused ops against the two ops a reader would write, through the tape: the same bits
+// in the output and in every gradient, on 1 and 2 threads, on geometries that take each
+// path: im2col in two chunks, the transpose in two chunks, and the stencil (one filter).
+TEST_CASE("conv2d_relu, conv_transpose2d_relu: the same bits as relu(conv) in value and every gradient") {
+  struct Case { bool transpose; Shape x, w; int stride, pad, output_padding; };
+  const Case cases[] = {
+      {false, {9, 16, 32, 32}, {8, 16, 3, 3}, 1, 1, 0},   // im2col, two chunks
+      {false, {5, 32, 28, 28}, {1, 32, 3, 3}, 1, 1, 0},   // the stencil
+      {false, {3, 3, 9, 11}, {7, 3, 3, 3}, 2, 1, 0},      // stride 2, odd sizes
+      {true, {9, 64, 14, 14}, {64, 32, 3, 3}, 2, 1, 1},   // the decoder's up2, two chunks
+      {true, {2, 3, 5, 4}, {3, 2, 3, 3}, 2, 0, 1},
+  };
+  const int saved = num_threads();
+  for (const Case& c : cases)
+    for (int threads : {1, 2}) {
+      CAPTURE(c.transpose);
+      CAPTURE(c.x[1]);
+      CAPTURE(threads);
+      set_num_threads(threads);
+      Rng rng(31);
+      Tensor x = Tensor::uniform(c.x, rng, -1, 1, true), w = Tensor::uniform(c.w, rng, -1, 1, true);
+      Tensor b = Tensor::uniform({c.transpose ? c.w[1] : c.w[0]}, rng, -1, 1, true);
+      Tensor x2 = x.clone(), w2 = w.clone(), b2 = b.clone();
+      for (Tensor* t : {&x2, &w2, &b2}) t->set_requires_grad(true);
+      auto conv = [&](const Tensor& a, const Tensor& v, const Tensor& u, bool fused) {
+        if (c.transpose)
+          return fused ? conv_transpose2d_relu(a, v, u, c.stride, c.pad, c.output_padding)
+                       : relu(conv_transpose2d(a, v, u, c.stride, c.pad, c.output_padding));
+        return fused ? conv2d_relu(a, v, u, c.stride, c.pad) : relu(conv2d(a, v, u, c.stride, c.pad));
+      };
+      Tensor fused = conv(x, w, b, true);
+      Tensor wts = Tensor::uniform(fused.shape(), rng, -1, 1);
+      Tensor l1 = sum(mul(fused, wts));
+      backward(l1);  // (backward clears the whole tape: one path at a time)
+      Tensor plain = conv(x2, w2, b2, false);
+      Tensor l2 = sum(mul(plain, wts));
+      backward(l2);
+      CHECK(fused.to_vector() == plain.to_vector());
+      auto grad = [](Tensor& t) { return std::vector<float>(t.grad(), t.grad() + t.size()); };
+      CHECK(grad(x) == grad(x2));
+      CHECK(grad(w) == grad(w2));
+      CHECK(grad(b) == grad(b2));
+    }
+  set_num_threads(saved);
 }
 
 TEST_CASE("conv kernels: the scratch buffers stay bounded and are reused") {

@@ -8,6 +8,7 @@
 #include "autograd/gemm.h"
 #include "autograd/kernels/grad_write.h"
 #include "autograd/kernels/pack_buffer.h"
+#include "autograd/kernels/rows.h"
 #include "autograd/task.h"
 #include "autograd/thread_pool.h"
 
@@ -17,15 +18,17 @@ namespace aet::kernels {
 
 namespace {
 struct Scratch {
-  PackBuffer col_buffer, mat_buffer;
-  size_t col_floats = 0, mat_floats = 0;
+  PackBuffer col_buffer, mat_buffer, masked_buffer;
+  size_t col_floats = 0, mat_floats = 0, masked_floats = 0;
   float* col(size_t n) { col_floats = std::max(col_floats, n); return col_buffer.get(n); }
   float* mat(size_t n) { mat_floats = std::max(mat_floats, n); return mat_buffer.get(n); }
+  // A chunk's masked output gradient (the fused ReLU's backward of conv_transpose2d only).
+  float* masked(size_t n) { masked_floats = std::max(masked_floats, n); return masked_buffer.get(n); }
 };
 thread_local Scratch t_scratch;
 }  // namespace
 
-size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats; }
+size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats + t_scratch.masked_floats; }
 
 int conv_images_per_chunk(const ConvGeom& g) {
   const size_t per_image = size_t(std::max(g.C * g.R * g.S, g.K)) * size_t(g.P) * size_t(g.Q);
@@ -119,18 +122,28 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
   // TASK 6.1 END
 }
 
-// dst (C, G·L) ← images n0 .. n0+G−1 of src (N, C, L): channels outermost.
-static void to_channel_major(const float* src, int C, size_t L, int n0, int G, float* dst) {
+// dst (C, G·L) ← images n0 .. n0+G−1 of src (N, C, L): channels outermost. With a mask
+// (the fused ReLU's output, laid out as src), an entry is copied where the mask is > 0 and
+// is 0 elsewhere: the ReLU's backward, relu_mask_row, on the way.
+static void to_channel_major(const float* src, int C, size_t L, int n0, int G, float* dst,
+                             const float* mask = nullptr) {
   conv_over_rows(C, size_t(G) * L, [&](int lo, int hi) {
     for (int c = lo; c < hi; ++c)
-      for (int i = 0; i < G; ++i)
-        std::memcpy(dst + (size_t(c) * G + i) * L, src + (size_t(n0 + i) * C + c) * L, L * sizeof(float));
+      for (int i = 0; i < G; ++i) {
+        const size_t from = (size_t(n0 + i) * C + c) * L;
+        float* to = dst + (size_t(c) * G + i) * L;
+        if (mask)
+          relu_mask_row(to, src + from, mask + from, L);
+        else
+          std::memcpy(to, src + from, L * sizeof(float));
+      }
   });
 }
 
-// Images n0 .. n0+G−1 of dst (N, C, L) = (or += when add) src (C, G·L), plus bias[c] if given.
+// Images n0 .. n0+G−1 of dst (N, C, L) = (or += when add) src (C, G·L), plus bias[c] if
+// given, through the ReLU if relu (the fused conv2d_relu; not with add).
 static void from_channel_major(const float* src, int C, size_t L, int n0, int G, const float* bias,
-                               bool add, float* dst) {
+                               bool add, float* dst, bool relu = false) {
   conv_over_rows(C, size_t(G) * L, [&](int lo, int hi) {
     for (int c = lo; c < hi; ++c) {
       const float b = bias ? bias[c] : 0.0f;
@@ -139,6 +152,11 @@ static void from_channel_major(const float* src, int C, size_t L, int n0, int G,
         float* d = dst + (size_t(n0 + i) * C + c) * L;
         if (add)
           for (size_t j = 0; j < L; ++j) d[j] += s[j];
+        else if (relu)
+          for (size_t j = 0; j < L; ++j) {
+            const float v = s[j] + b;
+            d[j] = v > 0.0f ? v : 0.0f;  // relu_forward_row's select
+          }
         else
           for (size_t j = 0; j < L; ++j) d[j] = s[j] + b;
       }
@@ -146,32 +164,64 @@ static void from_channel_major(const float* src, int C, size_t L, int n0, int G,
   });
 }
 
-// db[c] += Σ_n Σ_l t[n, c, l], each channel in one fixed order (conv.h).
-void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db) {
-  conv_over_rows(C, size_t(N) * L, [&](int lo, int hi) {
-    // 16 partial sums, lane l taking elements l, l + 16, ...: one float accumulator would be
-    // a chain of dependent adds that the compiler may not reorder, so it would not vectorise.
-    constexpr size_t kLanes = 16;
-    for (int c = lo; c < hi; ++c) {
-      float lanes[kLanes] = {};
-      for (int n = 0; n < N; ++n) {
-        const float* row = t + (size_t(n) * C + c) * L;
-        size_t j = 0;
-        for (; j + kLanes <= L; j += kLanes)
-          for (size_t l = 0; l < kLanes; ++l) lanes[l] += row[j + l];
-        for (size_t l = 0; j < L; ++j, ++l) lanes[l] += row[j];
+// The bias gradient's sums, db[c] += Σ_n Σ_l t[n, c, l], each channel in one fixed order:
+// 16 partial sums per channel, lane l taking elements l, l + 16, ... of every row (one float
+// accumulator would be a chain of dependent adds that the compiler may not reorder, so it
+// would not vectorise), the lanes added up at the end. The images can arrive a chunk at a
+// time (add), in either layout the kernels hold them in; the sums are the same to the bit.
+namespace {
+constexpr size_t kSumLanes = 16;
+struct ChannelSums {
+  int C;
+  size_t L;
+  std::vector<float> lanes;  // (C, kSumLanes)
+  ChannelSums(int C, size_t L) : C(C), L(L), lanes(size_t(C) * kSumLanes, 0.0f) {}
+  // Images 0 .. G−1 of t, the row of (image i, channel c) at t + i·image_stride + c·channel_stride.
+  void add(const float* t, int G, size_t image_stride, size_t channel_stride) {
+    conv_over_rows(C, size_t(G) * L, [&](int lo, int hi) {
+      for (int c = lo; c < hi; ++c) {
+        float* lane = lanes.data() + size_t(c) * kSumLanes;
+        for (int i = 0; i < G; ++i) {
+          const float* row = t + size_t(i) * image_stride + size_t(c) * channel_stride;
+          size_t j = 0;
+          for (; j + kSumLanes <= L; j += kSumLanes)
+            for (size_t l = 0; l < kSumLanes; ++l) lane[l] += row[j + l];
+          for (size_t l = 0; j < L; ++j, ++l) lane[l] += row[j];
+        }
       }
+    });
+  }
+  void add_to(float* db) const {
+    for (int c = 0; c < C; ++c) {
       float acc = 0.0f;
-      for (float v : lanes) acc += v;
+      for (size_t l = 0; l < kSumLanes; ++l) acc += lanes[size_t(c) * kSumLanes + l];
       db[c] += acc;
     }
-  });
+  }
+};
+}  // namespace
+
+// db[c] += Σ_n Σ_l t[n, c, l] (conv.h); with a mask only where it is > 0, summed as the
+// masked tensor would be (through relu_mask_row, a row at a time).
+void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db, const float* mask) {
+  ChannelSums sums(C, L);
+  if (!mask) {
+    sums.add(t, N, size_t(C) * L, L);
+  } else {
+    std::vector<float> masked(size_t(C) * L);
+    for (int n = 0; n < N; ++n) {  // one image at a time: the sums go image by image anyway
+      const size_t at = size_t(n) * C * L;
+      relu_mask_row(masked.data(), t + at, mask + at, size_t(C) * L);
+      sums.add(masked.data(), 1, size_t(C) * L, L);
+    }
+  }
+  sums.add_to(db);
 }
 
 // ---- conv2d -------------------------------------------------------------------------
 
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
-  if (conv_use_stencil(g)) return conv2d_forward_stencil(x, w, b, g);  // a few filters: no im2col
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g, bool relu) {
+  if (conv_use_stencil(g)) return conv2d_forward_stencil(x, w, b, g, relu);  // a few filters: no im2col
   Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q});
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   const size_t PQ = size_t(g.P) * g.Q;
@@ -181,17 +231,19 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const C
     float* ym = t_scratch.mat(size_t(g.K) * n * PQ);
     im2col(x.data(), g, n0, n, col);
     gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, ym, false);  // Y_m = w · col
-    from_channel_major(ym, g.K, PQ, n0, n, b.defined() ? b.data() : nullptr, false, y.data());
+    from_channel_major(ym, g.K, PQ, n0, n, b.defined() ? b.data() : nullptr, false, y.data(), relu);
   }
   return y;
 }
 
-void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
-  if (conv_use_stencil(g)) return conv2d_backward_stencil(x, w, b, y, g);
+void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g, bool relu) {
+  if (conv_use_stencil(g)) return conv2d_backward_stencil(x, w, b, y, g, relu);
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   const size_t PQ = size_t(g.P) * g.Q;
   const float* dY = y.grad();
-  if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.K, PQ, b.grad());
+  const float* mask = relu ? y.data() : nullptr;  // the fused ReLU: dY counts where y > 0
+  const bool db = b.defined() && b.requires_grad();
+  ChannelSums bias_sums(g.K, PQ);  // db, from each chunk's dY_m while it is in cache
   bool dw_first = false;
   float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
   float* dx = x.requires_grad() ? x.grad() : nullptr;
@@ -199,7 +251,8 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
     const int n = std::min(G, g.N - n0);
     float* dym = t_scratch.mat(size_t(g.K) * n * PQ);
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
-    to_channel_major(dY, g.K, PQ, n0, n, dym);
+    to_channel_major(dY, g.K, PQ, n0, n, dym, mask);
+    if (db) bias_sums.add(dym, n, PQ, size_t(n) * PQ);
     if (dw) {
       im2col(x.data(), g, n0, n, col);
       const bool overwrite = dw_first && n0 == 0;
@@ -210,11 +263,13 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
       col2im(col, g, n0, n, dx);
     }
   }
+  if (db) bias_sums.add_to(b.grad());
 }
 
 // ---- conv_transpose2d: x (N,K,P,Q) -> y (N,C,H,W) -------------------------------------
 
-Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g,
+                                bool relu) {
   Tensor y = Tensor::empty({g.N, g.C, g.H, g.W});
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q;
   float* out = y.data();
@@ -229,15 +284,21 @@ Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& 
     to_channel_major(x.data(), g.K, PQ, n0, n, xm);
     gemm(Layout::TN, CRS, n * int(PQ), g.K, w.data(), xm, col, false);  // col = wᵀ · X_m
     col2im(col, g, n0, n, out);
+    if (relu)  // the fused ReLU, on the chunk's images while col2im has left them in cache
+      conv_over_rows(n * g.C, HW, [&](int lo, int hi) {
+        relu_row(out + (size_t(n0) * g.C + lo) * HW, size_t(hi - lo) * HW);
+      });
   }
   return y;
 }
 
-void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g, bool relu) {
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q;
   const float* dY = y.grad();
-  if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.C, HW, b.grad());
+  const float* mask = relu ? y.data() : nullptr;  // the fused ReLU: dY counts where y > 0
+  const bool db = b.defined() && b.requires_grad();
+  ChannelSums bias_sums(g.C, HW);  // db, from each chunk's (masked) dY while it is in cache
   bool dw_first = false;
   float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
   float* dx = x.requires_grad() ? x.grad() : nullptr;
@@ -245,7 +306,18 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
     const int n = std::min(G, g.N - n0);
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
     float* m = t_scratch.mat(size_t(g.K) * n * PQ);
-    im2col(dY, g, n0, n, col);
+    if (mask) {  // the chunk's dY · [y > 0], then im2col of it (as image 0 .. n−1)
+      float* masked = t_scratch.masked(size_t(n) * g.C * HW);
+      conv_over_rows(n * g.C, HW, [&](int lo, int hi) {
+        const size_t at = size_t(lo) * HW, from = size_t(n0) * g.C * HW + at;
+        relu_mask_row(masked + at, dY + from, mask + from, size_t(hi - lo) * HW);
+      });
+      im2col(masked, g, 0, n, col);
+      if (db) bias_sums.add(masked, n, size_t(g.C) * HW, HW);
+    } else {
+      im2col(dY, g, n0, n, col);
+      if (db) bias_sums.add(dY + size_t(n0) * g.C * HW, n, size_t(g.C) * HW, HW);
+    }
     if (dx) {
       gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, m, false);  // dX_m = w · col
       from_channel_major(m, g.K, PQ, n0, n, nullptr, true, dx);
@@ -256,6 +328,7 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
       gemm(Layout::NT, g.K, CRS, n * int(PQ), m, col, dw, !overwrite);  // dw += X_m · colᵀ
     }
   }
+  if (db) bias_sums.add_to(b.grad());
 }
 
 // ---- the plain twins: the equation in conv.h as loops ---------------------------------

@@ -66,7 +66,8 @@ void conv_over_rows(int rows, size_t row_len, F f) {
 // q·stride − pad + s must lie in [0, W).
 void conv_inside_columns(const ConvGeom& g, int s, int* lo, int* hi);
 // db[c] += Σ_n Σ_l t[n, c, l]   (t is (N, C, L)); each channel summed in one fixed order.
-void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db);
+// With a mask (the fused ReLU's output y, same layout) t[n,c,l] counts only where y > 0.
+void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db, const float* mask = nullptr);
 
 // The lowering, on images n0 .. n0+G−1 of img (N,C,H,W); col is (C·R·S, G·P·Q).
 void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col);
@@ -74,18 +75,24 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col);
 void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img);
 
 // conv2d: x (N,C,H,W), w (K,C,R,S), b (K) -> y (N,K,P,Q); backward adds into x, w, b grads.
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
-void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
-// conv_transpose2d: x (N,K,P,Q), w (K,C,R,S), b (C) -> y (N,C,H,W).
-Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
-void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+// relu = true is the fused conv2d_relu: y = max(0, conv2d(x)) is applied as the output is
+// written, and the backward reads y's gradient as dY · [y > 0] wherever it reads it, so
+// neither a separate ReLU pass nor its gradient buffer is needed. The values and gradients
+// are those of relu(conv2d(x)) to the bit (the same sums in the same order).
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g, bool relu = false);
+void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g, bool relu = false);
+// conv_transpose2d: x (N,K,P,Q), w (K,C,R,S), b (C) -> y (N,C,H,W); relu as above.
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g,
+                                bool relu = false);
+void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g, bool relu = false);
 
 // conv2d without im2col, for a few filters (conv_stencil.cpp); conv2d_forward and
 // conv2d_backward call these when conv_use_stencil(g), i.e. g.K <= kStencilMaxFilters.
 inline constexpr int kStencilMaxFilters = 4;
 bool conv_use_stencil(const ConvGeom& g);
-Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);
-void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g);
+Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g,
+                              bool relu = false);
+void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g, bool relu = false);
 
 // The plain twins.
 Tensor conv2d_forward_direct(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g);

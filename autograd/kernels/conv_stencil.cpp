@@ -35,6 +35,7 @@
 
 #include "autograd/kernels/conv.h"
 #include "autograd/kernels/grad_write.h"
+#include "autograd/kernels/rows.h"
 
 namespace aet::kernels {
 
@@ -56,11 +57,16 @@ void pad_plane(const float* src, const ConvGeom& g, const Padded& L, float* xp) 
   for (int h = 0; h < g.H; ++h) std::copy_n(src + size_t(h) * g.W, g.W, xp + size_t(h + g.pad) * L.Wp + g.pad);
 }
 
-// dyp ← the (P, Q) plane src in rows of Wp, zero in the junk columns.
-void widen_plane(const float* src, const ConvGeom& g, const Padded& L, float* dyp) {
+// dyp ← the (P, Q) plane src in rows of Wp, zero in the junk columns; with a mask (the
+// fused ReLU's output plane) src counts only where the mask is > 0.
+void widen_plane(const float* src, const float* mask, const ConvGeom& g, const Padded& L, float* dyp) {
   for (int p = 0; p < g.P; ++p) {
     float* row = dyp + size_t(p) * L.Wp;
-    std::copy_n(src + size_t(p) * g.Q, g.Q, row);
+    const size_t at = size_t(p) * g.Q;
+    if (mask)
+      relu_mask_row(row, src + at, mask + at, size_t(g.Q));
+    else
+      std::copy_n(src + at, g.Q, row);
     std::fill(row + g.Q, row + L.Wp, 0.0f);
   }
 }
@@ -129,7 +135,7 @@ float* scratch(std::vector<float>& v, size_t n) {
 }
 }  // namespace
 
-Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g, bool relu) {
   const Padded L(g);
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, RS = size_t(g.R) * g.S;
   Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q});
@@ -149,18 +155,20 @@ Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b,
         add_taps(yp, L.out, t_src.data(), Wt + size_t(k) * g.C * RS, t_src.size());  // w[k] is (C,R,S) in tap order
         float* out = Y + (size_t(n) * g.K + k) * PQ;  // drop the junk columns
         for (int p = 0; p < g.P; ++p) std::copy_n(yp + size_t(p) * L.Wp, g.Q, out + size_t(p) * g.Q);
+        if (relu) relu_row(out, PQ);  // the fused ReLU
       }
     }
   });
   return y;
 }
 
-void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g) {
+void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom& g, bool relu) {
   const Padded L(g);
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, RS = size_t(g.R) * g.S;
   const float* dY = y.grad();
+  const float* mask = relu ? y.data() : nullptr;  // the fused ReLU: dY counts where y > 0
   const float *X = x.data(), *Wt = w.data();
-  if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.K, PQ, b.grad());
+  if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.K, PQ, b.grad(), mask);
   // dy in rows of Wp, every image and filter once (small: K is a few), each plane behind a
   // margin of F = (R−1)·Wp + S − 1 zeros and followed by (R−1)·Wp more: plane t's dy[j]
   // is dyp[t·D + F + j]. dx is then gathered rather than scattered, which add_taps needs:
@@ -170,7 +178,8 @@ void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const C
   const size_t F = size_t(g.R - 1) * L.Wp + g.S - 1, HWp = size_t(L.Hp) * L.Wp, D = F + HWp;
   std::vector<float> dyp(size_t(g.N) * g.K * D, 0.0f);
   conv_over_rows(g.N * g.K, L.out, [&](int lo, int hi) {
-    for (int t = lo; t < hi; ++t) widen_plane(dY + size_t(t) * PQ, g, L, dyp.data() + t * D + F);
+    for (int t = lo; t < hi; ++t)
+      widen_plane(dY + size_t(t) * PQ, mask ? mask + size_t(t) * PQ : nullptr, g, L, dyp.data() + t * D + F);
   });
   if (x.requires_grad()) {
     float* dx = x.grad();
