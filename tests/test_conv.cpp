@@ -206,20 +206,24 @@ static const ConvGeom kAwkward[] = {
     geometry(9, 16, 32, 32, 8, 3, 3, 1, 1),
 };
 
+// With relu, the fused conv2d_relu / conv_transpose2d_relu kernels against the direct
+// loops followed by a ReLU.
 TEST_CASE("conv kernels: im2col + gemm equal the direct loops on awkward sizes, 1 and 2 threads") {
   const int saved = num_threads();
   for (int threads : {1, 2}) {
     set_num_threads(threads);
-    for (bool transpose : {false, true})
-      for (const ConvGeom& g : kAwkward) {
-        CAPTURE(threads);
-        CAPTURE(transpose);
-        CAPTURE(g.N);
-        CAPTURE(g.C);
-        CAPTURE(g.H);
-        CAPTURE(g.K);
-        check_close(run(g, transpose, true, 99), run(g, transpose, false, 99));
-      }
+    for (bool relu : {false, true})
+      for (bool transpose : {false, true})
+        for (const ConvGeom& g : kAwkward) {
+          CAPTURE(threads);
+          CAPTURE(relu);
+          CAPTURE(transpose);
+          CAPTURE(g.N);
+          CAPTURE(g.C);
+          CAPTURE(g.H);
+          CAPTURE(g.K);
+          check_close(run(g, transpose, true, 99, relu), run(g, transpose, false, 99, relu));
+        }
   }
   set_num_threads(saved);
 }
@@ -277,17 +281,19 @@ TEST_CASE("conv kernels: the stencil path equals the direct loops on awkward siz
   const int saved = num_threads();
   for (int threads : {1, 2}) {
     set_num_threads(threads);
-    for (const ConvGeom& g : kStencilAwkward) {
-      CAPTURE(threads);
-      CAPTURE(g.N);
-      CAPTURE(g.C);
-      CAPTURE(g.H);
-      CAPTURE(g.W);
-      CAPTURE(g.K);
-      CAPTURE(g.R);
-      CAPTURE(g.pad);
-      check_close(run_stencil(g, true, 41), run_stencil(g, false, 41));
-    }
+    for (bool relu : {false, true})  // with relu: the fused conv2d_relu's stencil path
+      for (const ConvGeom& g : kStencilAwkward) {
+        CAPTURE(threads);
+        CAPTURE(relu);
+        CAPTURE(g.N);
+        CAPTURE(g.C);
+        CAPTURE(g.H);
+        CAPTURE(g.W);
+        CAPTURE(g.K);
+        CAPTURE(g.R);
+        CAPTURE(g.pad);
+        check_close(run_stencil(g, true, 41, relu), run_stencil(g, false, 41, relu));
+      }
   }
   set_num_threads(saved);
 }
@@ -358,29 +364,6 @@ TEST_CASE("conv2d_relu, conv_transpose2d_relu: gradient check, stride 1 and 2, p
         ++configs;
       }
   CHECK(configs == 8);
-}
-
-TEST_CASE("conv kernels: the fused ReLU equals the direct loops followed by a ReLU, 1 and 2 threads") {
-  const int saved = num_threads();
-  for (int threads : {1, 2}) {
-    set_num_threads(threads);
-    for (bool transpose : {false, true})
-      for (const ConvGeom& g : kAwkward) {
-        CAPTURE(threads);
-        CAPTURE(transpose);
-        CAPTURE(g.N);
-        CAPTURE(g.C);
-        CAPTURE(g.K);
-        check_close(run(g, transpose, true, 17, true), run(g, transpose, false, 17, true));
-      }
-    for (const ConvGeom& g : kStencilAwkward) {
-      CAPTURE(threads);
-      CAPTURE(g.C);
-      CAPTURE(g.K);
-      check_close(run_stencil(g, true, 19, true), run_stencil(g, false, 19, true));
-    }
-  }
-  set_num_threads(saved);
 }
 
 // The fused ops against the two ops a reader would write, through the tape: the same bits
