@@ -246,6 +246,76 @@ TEST_CASE("conv kernels: the results are bit-identical on 1 and 2 threads") {
   set_num_threads(saved);
 }
 
+// col2im_phases (stride > 1) adds the same numbers in the same order as col2im, so the
+// results must agree to the bit: into what the image holds, and starting over from the bias
+// (or 0) with the ReLU after, where the image's old contents (NaN here) must not leak in.
+// Strides 2 and 3, padding 0 to 2, kernels 1 to 5, odd and non-square sides, a chunk that
+// starts at image 1 of 3, at 1 and 2 threads (the last geometry is above the threading
+// threshold).
+TEST_CASE("conv kernels: col2im_phases gives col2im's bits for strides 2 and 3, 1 and 2 threads") {
+  const int saved = num_threads();
+  const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),  geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
+                            geometry(3, 1, 7, 5, 1, 2, 3, 3, 1),  geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),
+                            geometry(3, 2, 11, 10, 1, 4, 4, 3, 2), geometry(3, 32, 28, 28, 1, 3, 3, 2, 1)};
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (const ConvGeom& g : geoms) {
+      CAPTURE(threads);
+      CAPTURE(g.C);
+      CAPTURE(g.H);
+      CAPTURE(g.W);
+      CAPTURE(g.R);
+      CAPTURE(g.S);
+      CAPTURE(g.stride);
+      CAPTURE(g.pad);
+      const int n0 = 1, G = 2;
+      const size_t HW = size_t(g.H) * g.W, cols = size_t(g.C) * g.R * g.S * G * g.P * g.Q;
+      Rng rng(61);
+      Tensor col = Tensor::uniform({int(cols)}, rng, -1, 1), start = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1);
+      Tensor bias = Tensor::uniform({g.C}, rng, -1, 1);
+      std::vector<float> plain = start.to_vector(), fast = plain;
+      kernels::col2im(col.data(), g, n0, G, plain.data());
+      kernels::col2im_phases(col.data(), g, n0, G, fast.data());
+      CHECK(fast == plain);  // added into the image
+      for (bool with_bias : {false, true}) {
+        CAPTURE(with_bias);
+        std::vector<float> expect = start.to_vector();
+        for (int i = n0; i < n0 + G; ++i)
+          for (int c = 0; c < g.C; ++c)
+            std::fill_n(expect.begin() + (size_t(i) * g.C + c) * HW, HW, with_bias ? bias.data()[c] : 0.0f);
+        kernels::col2im(col.data(), g, n0, G, expect.data());
+        for (size_t j = size_t(n0) * g.C * HW; j < size_t(n0 + G) * g.C * HW; ++j) expect[j] = std::max(expect[j], 0.0f);
+        std::vector<float> got = start.to_vector();
+        std::fill(got.begin() + size_t(n0) * g.C * HW, got.begin() + size_t(n0 + G) * g.C * HW, std::nanf(""));
+        kernels::col2im_phases(col.data(), g, n0, G, got.data(), {true, with_bias ? bias.data() : nullptr, true});
+        CHECK(got == expect);  // started over, ReLU after; image 0 untouched
+      }
+    }
+  }
+  set_num_threads(saved);
+}
+
+// conv2d's backward writes dx without reading it the first time (grad_for_write); a second
+// backward must add to it: twice the gradient (up to rounding: the second pass adds each
+// tap to the running sum, not the first pass's total).
+TEST_CASE("conv kernels: a second conv2d backward adds to dx") {
+  const ConvGeom g = geometry(3, 4, 9, 8, 6, 3, 3, 2, 1);
+  Rng rng(62);
+  Tensor x = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1, true);
+  Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
+  Tensor b = Tensor::uniform({g.K}, rng, -1, 1, true);
+  Tensor y = kernels::conv2d_forward(x, w, b, g);
+  Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
+  std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
+  kernels::conv2d_backward(x, w, b, y, g);
+  const std::vector<float> once(x.grad(), x.grad() + x.size());
+  kernels::conv2d_backward(x, w, b, y, g);
+  int bad = 0;
+  for (size_t i = 0; i < once.size(); ++i) bad += std::fabs(x.grad()[i] - 2 * once[i]) > 1e-5f * (1 + std::fabs(once[i]));
+  CHECK(bad == 0);
+  CHECK(std::any_of(once.begin(), once.end(), [](float v) { return std::fabs(v) > 0.1f; }));
+}
+
 // The stencil path (conv_stencil.cpp, stride 1): the same comparison, called directly so
 // that it also runs on geometries conv2d would send to im2col (7 and 8 filters). Awkward
 // sizes: 1x1 images, odd and non-square images and kernels, padding 0 and 2 (wider than a

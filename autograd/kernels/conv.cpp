@@ -246,7 +246,8 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
   ChannelSums bias_sums(g.K, PQ);  // db, from each chunk's dY_m while it is in cache
   bool dw_first = false;
   float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
-  float* dx = x.requires_grad() ? x.grad() : nullptr;
+  bool dx_first = false;  // then col2im writes dx without reading it (each image in one chunk)
+  float* dx = x.requires_grad() ? grad_for_write(x, &dx_first) : nullptr;
   for (int n0 = 0; n0 < g.N; n0 += G) {
     const int n = std::min(G, g.N - n0);
     float* dym = t_scratch.mat(size_t(g.K) * n * PQ);
@@ -260,7 +261,7 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
     }
     if (dx) {
       gemm(Layout::TN, CRS, n * int(PQ), g.K, w.data(), dym, col, false);  // dcol = wᵀ · dY_m
-      col2im(col, g, n0, n, dx);
+      col2im_phases(col, g, n0, n, dx, {.overwrite = dx_first});
     }
   }
   if (db) bias_sums.add_to(b.grad());
@@ -271,11 +272,9 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
 Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g,
                                 bool relu) {
   Tensor y = Tensor::empty({g.N, g.C, g.H, g.W});
-  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q;
-  float* out = y.data();
-  for (int n = 0; n < g.N; ++n)  // start from the bias; col2im adds the rest
-    for (int c = 0; c < g.C; ++c)
-      std::fill_n(out + (size_t(n) * g.C + c) * HW, HW, b.defined() ? b.data()[c] : 0.0f);
+  const size_t PQ = size_t(g.P) * g.Q;
+  // Each chunk's images start from the bias; col2im adds the rest, then the fused ReLU.
+  const Col2imEnds ends{true, b.defined() ? b.data() : nullptr, relu};
   const int CRS = g.C * g.R * g.S, G = conv_images_per_chunk(g);
   for (int n0 = 0; n0 < g.N; n0 += G) {
     const int n = std::min(G, g.N - n0);
@@ -283,11 +282,7 @@ Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& 
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
     to_channel_major(x.data(), g.K, PQ, n0, n, xm);
     gemm(Layout::TN, CRS, n * int(PQ), g.K, w.data(), xm, col, false);  // col = wᵀ · X_m
-    col2im(col, g, n0, n, out);
-    if (relu)  // the fused ReLU, on the chunk's images while col2im has left them in cache
-      conv_over_rows(n * g.C, HW, [&](int lo, int hi) {
-        relu_row(out + (size_t(n0) * g.C + lo) * HW, size_t(hi - lo) * HW);
-      });
+    col2im_phases(col, g, n0, n, y.data(), ends);
   }
   return y;
 }

@@ -73,6 +73,16 @@ void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db, co
 void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col);
 // img += the adjoint of im2col applied to col (each pixel sums every col entry read from it).
 void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img);
+// col2im's fast twin for stride > 1 (col2im_phases.cpp): each image plane split into its
+// stride² phase planes, so that every filter tap adds contiguous rows; the same bits. ends
+// say how each plane starts, by default from what img holds (img += ...), with overwrite from
+// bias[c] (0 without one) without reading img, and whether the ReLU is applied to the sums.
+struct Col2imEnds {
+  bool overwrite = false;
+  const float* bias = nullptr;
+  bool relu = false;
+};
+void col2im_phases(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});
 
 // conv2d: x (N,C,H,W), w (K,C,R,S), b (K) -> y (N,K,P,Q); backward adds into x, w, b grads.
 // relu = true is the fused conv2d_relu: y = max(0, conv2d(x)) is applied as the output is
