@@ -295,25 +295,34 @@ TEST_CASE("conv kernels: col2im_phases gives col2im's bits for strides 2 and 3, 
   set_num_threads(saved);
 }
 
-// conv2d's backward writes dx without reading it the first time (grad_for_write); a second
-// backward must add to it: twice the gradient (up to rounding: the second pass adds each
-// tap to the running sum, not the first pass's total).
-TEST_CASE("conv kernels: a second conv2d backward adds to dx") {
+// conv2d's and conv_transpose2d's backwards write dx without reading it the first time
+// (grad_for_write); a second backward must add to it: twice the gradient (up to rounding:
+// the second pass adds each term to the running sum, not the first pass's total).
+TEST_CASE("conv kernels: a second conv2d or conv_transpose2d backward adds to dx") {
   const ConvGeom g = geometry(3, 4, 9, 8, 6, 3, 3, 2, 1);
-  Rng rng(62);
-  Tensor x = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1, true);
-  Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
-  Tensor b = Tensor::uniform({g.K}, rng, -1, 1, true);
-  Tensor y = kernels::conv2d_forward(x, w, b, g);
-  Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
-  std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
-  kernels::conv2d_backward(x, w, b, y, g);
-  const std::vector<float> once(x.grad(), x.grad() + x.size());
-  kernels::conv2d_backward(x, w, b, y, g);
-  int bad = 0;
-  for (size_t i = 0; i < once.size(); ++i) bad += std::fabs(x.grad()[i] - 2 * once[i]) > 1e-5f * (1 + std::fabs(once[i]));
-  CHECK(bad == 0);
-  CHECK(std::any_of(once.begin(), once.end(), [](float v) { return std::fabs(v) > 0.1f; }));
+  for (bool transpose : {false, true}) {
+    CAPTURE(transpose);
+    Rng rng(62);
+    Tensor x = Tensor::uniform(transpose ? Shape{g.N, g.K, g.P, g.Q} : Shape{g.N, g.C, g.H, g.W}, rng, -1, 1, true);
+    Tensor w = Tensor::uniform({g.K, g.C, g.R, g.S}, rng, -1, 1, true);
+    Tensor b = Tensor::uniform({transpose ? g.C : g.K}, rng, -1, 1, true);
+    Tensor y = transpose ? kernels::conv_transpose2d_forward(x, w, b, g) : kernels::conv2d_forward(x, w, b, g);
+    Tensor dy = Tensor::uniform(y.shape(), rng, -1, 1);
+    std::memcpy(y.grad(), dy.data(), dy.size() * sizeof(float));
+    auto backward_once = [&] {
+      if (transpose)
+        kernels::conv_transpose2d_backward(x, w, b, y, g);
+      else
+        kernels::conv2d_backward(x, w, b, y, g);
+    };
+    backward_once();
+    const std::vector<float> once(x.grad(), x.grad() + x.size());
+    backward_once();
+    int bad = 0;
+    for (size_t i = 0; i < once.size(); ++i) bad += std::fabs(x.grad()[i] - 2 * once[i]) > 1e-5f * (1 + std::fabs(once[i]));
+    CHECK(bad == 0);
+    CHECK(std::any_of(once.begin(), once.end(), [](float v) { return std::fabs(v) > 0.1f; }));
+  }
 }
 
 // The stencil path (conv_stencil.cpp, stride 1): the same comparison, called directly so

@@ -324,7 +324,8 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
   ChannelSums bias_sums(g.C, HW);  // db, from each chunk's (masked) dY while it is in cache
   bool dw_first = false;
   float* dw = w.requires_grad() ? grad_for_write(w, &dw_first) : nullptr;
-  float* dx = x.requires_grad() ? x.grad() : nullptr;
+  bool dx_first = false;  // then dX_m is written into dx, not added (each image in one chunk)
+  float* dx = x.requires_grad() ? grad_for_write(x, &dx_first) : nullptr;
   for (int n0 = 0; n0 < g.N; n0 += G) {
     const int n = std::min(G, g.N - n0);
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
@@ -343,7 +344,7 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
     }
     if (dx) {
       gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, m, false);  // dX_m = w · col
-      from_channel_major(m, g.K, PQ, n0, n, nullptr, true, dx);
+      from_channel_major(m, g.K, PQ, n0, n, nullptr, !dx_first, dx);  // (+ 0 when written: the same bits)
     }
     if (dw) {
       to_channel_major(x.data(), g.K, PQ, n0, n, m);
