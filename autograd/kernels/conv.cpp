@@ -163,7 +163,7 @@ static void to_channel_major(const float* src, int C, size_t L, int n0, int G, f
         if (mask)
           relu_mask_row(to, src + from, mask + from, L);
         else
-          std::memcpy(to, src + from, L * sizeof(float));
+          copy_row(to, src + from, L);
       }
   });
 }

@@ -52,17 +52,6 @@ struct Padded {
       : Hp(g.H + 2 * g.pad), Wp(g.W + 2 * g.pad), plane(size_t(Hp) * Wp + g.S), out(size_t(g.P) * Wp) {}
 };
 
-// dst[0, n) ← src[0, n) for a short row, in inline moves: std::copy_n calls memmove, whose
-// set-up costs as much as copying a 28-float row (this file copies ~230 000 of them per
-// batch of the decoder's last layer; memmove was a quarter of that layer's time).
-inline void copy_row(float* __restrict dst, const float* __restrict src, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8 * sizeof(float));
-  if (i + 4 <= n) std::memcpy(dst + i, src + i, 4 * sizeof(float)), i += 4;
-  if (i + 2 <= n) std::memcpy(dst + i, src + i, 2 * sizeof(float)), i += 2;
-  if (i < n) dst[i] = src[i];
-}
-
 // xp ← the (H, W) plane src inside a zero border of pad (layout of Padded::plane).
 void pad_plane(const float* src, const ConvGeom& g, const Padded& L, float* xp) {
   std::fill_n(xp, L.plane, 0.0f);
