@@ -80,11 +80,10 @@ void widen_plane(const float* src, const float* mask, const ConvGeom& g, const P
 // 4-float registers each on SSE2, NEON and wasm SIMD, one 8-float register with AVX2); a
 // plain float acc[32] is not kept in registers by GCC 12 (it splits the tap loop instead).
 using Lanes = float __attribute__((vector_size(32)));  // 8 floats
-// Six vectors per block: each is a chain of dependent adds (one per tap), and the add's
-// latency (3-4 cycles) is hidden only with enough chains in flight; six fit the 16 registers
-// of AVX2 and, as twelve halves, of SSE2 (with the tap's weight and one input beside them).
-// Then single vectors, then single floats: the block size changes no rounding.
-constexpr size_t kLanes = sizeof(Lanes) / sizeof(float), kVectors = 6, kBlock = kLanes * kVectors;
+// Blocks of four vectors, then single vectors, then single floats (a tail of 8 to 31
+// outputs would otherwise take the scalar loop, once per tap); no block size changes a
+// rounding.
+constexpr size_t kLanes = sizeof(Lanes) / sizeof(float), kVectors = 4, kBlock = kLanes * kVectors;
 
 // On x86 both loops get an AVX2 copy, picked at load time on CPUs that have it (as Adam's,
 // optimizer_steps.cpp): twice the floats per load. Not FMA: without it the compiler cannot
