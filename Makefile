@@ -293,9 +293,13 @@ $(BUILD)/bench/%: bench/%.cpp $(LIB)
 # bench/epoch runs bench/epoch_torch.py (PyTorch, /usr/bin/python3) as its peer, in
 # alternation with our epochs; it needs the repository root as working directory. On an
 # AVX-512 machine it runs a second time with both sides forced to their AVX2 code.
+# The native epoch rows run with OPENBLAS_CORETYPE unset, so that PyTorch's OpenBLAS picks
+# its own core as ours does (some machines set it in the environment; bench/matmul sets it
+# per row itself).
 bench: deps deps-data deps-bench
 	@$(SUBMAKE) $(BENCH_BINS)
-	@for b in $(BENCH_BINS); do echo "== $$b"; ./$$b || exit 1; done
+	@if [ -n "$$OPENBLAS_CORETYPE" ]; then echo "== OPENBLAS_CORETYPE=$$OPENBLAS_CORETYPE in the environment: unset for the native rows"; fi
+	@for b in $(BENCH_BINS); do echo "== $$b"; env -u OPENBLAS_CORETYPE ./$$b || exit 1; done
 	@if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then \
 	  echo "== $(BUILD)/bench/epoch, both sides forced to AVX2 (our avx2 kernel, OpenBLAS Haswell): an AVX2 laptop's path"; \
 	  AET_GEMM_KERNEL=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 \
