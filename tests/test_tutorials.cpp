@@ -427,6 +427,17 @@ TEST_CASE("tutorial 2 --dc-all-images clusters train + test, scores the test par
   CHECK_MESSAGE(again.output.find(v[1].str()) != std::string::npos, v[1].str());  // N2D's ACC and NMI unchanged
   CHECK_MESSAGE(std::regex_search(voted.output, std::regex(R"(the vote: \d+ rounds(, converged)?, \d+ % of the votes agree)")),
                 voted.output);
+  // --umap-layouts 2: the vote over both layouts' 10 GMMs in one more row; the rows before stay
+  Run layouts = run(cmd + " --gmm-vote 5 --umap-layouts 2");
+  REQUIRE_MESSAGE(layouts.exit_code == 0, layouts.output);
+  CHECK(voted.output.find("UMAP layouts") == std::string::npos);
+  std::smatch l;
+  REQUIRE_MESSAGE(std::regex_search(layouts.output, l, std::regex(R"(\n(autoencoder \+ UMAP \+ vote of 5 GMMs +[01]\.\d{3} +[01]\.\d{3}) [^\n]*\n)"
+                                                                  R"(  \.\.\. 2 UMAP layouts, vote of 10 +([01]\.\d{3}) )")),
+                  layouts.output);
+  CHECK(std::stod(l[2].str()) > 0.1);
+  CHECK_MESSAGE(voted.output.find(l[1].str()) != std::string::npos, l[1].str());  // the one-layout vote unchanged
+  CHECK_MESSAGE(layouts.output.find("the vote over 2 layouts: ") != std::string::npos, layouts.output);
   fs::remove_all(out);
 }
 

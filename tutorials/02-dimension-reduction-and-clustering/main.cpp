@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   flags.add("--gmm-vote", dc.gmm_vote,
             "with --deep-clustering: also fit this many single-start GMMs to the UMAP layout and add the row of "
             "their vote", range(0, 1000));
+  flags.add("--umap-layouts", dc.umap_layouts,
+            "with --gmm-vote: also vote over that many GMMs on each of this many UMAP layouts, in one more row",
+            range(1, 100));
   flags.add("--gmm-draws", dc.gmm_draws,
             "with --deep-clustering: also fit this many single-start GMMs to the UMAP layout, print their ACC spread",
             range(0, 1000));

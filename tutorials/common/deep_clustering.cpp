@@ -162,6 +162,17 @@ void run_deep_clustering(const Dataset& train, const Dataset& test, const DeepCl
     fmt::print("  (the vote: {} rounds{}, {:.0f} % of the votes agree with it)\n", c.rounds,
                c.converged ? ", converged" : "", 100.0 * c.agreement);
     rows.insert(rows.begin() + 5, r);  // beside the one-mixture row it improves on
+    if (o.umap_layouts > 1) {  // a split or merge that one layout makes, the other layouts may not
+      for (int l = 1; l < o.umap_layouts; ++l) {
+        const Tensor more = umap(codes, rng, {.dims = K, .neighbours = o.umap_neighbours});
+        for (int m = 0; m < o.gmm_vote; ++m) starts.push_back(fit_gmm(more, K, rng, {.n_init = 1}).assignment);
+      }
+      const ConsensusResult all_layouts = vote_consensus(starts, K);
+      rows.insert(rows.begin() + 6, score(fmt::format("  ... {} UMAP layouts, vote of {}", o.umap_layouts, starts.size()),
+                                          cluster.labels, all_layouts.assignment, test_from, t_vote, "—"));
+      fmt::print("  (the vote over {} layouts: {} rounds{}, {:.0f} % of the votes agree with it)\n", o.umap_layouts,
+                 all_layouts.rounds, all_layouts.converged ? ", converged" : "", 100.0 * all_layouts.agreement);
+    }
   }
 
   fmt::print("\n{:<36} {:>6} {:>6} {:>8}   {}{}\n", "method (same codes)", "ACC", "NMI", "time",

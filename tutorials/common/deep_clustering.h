@@ -9,7 +9,8 @@
 //        K-Means (kmeans.h), a full-covariance Gaussian mixture (gmm.h),
 //        UMAP to 10 dims then K-Means or the Gaussian mixture — N2D (umap.h),
 //        DEC: the encoder and the K-Means centroids trained further on KL(P‖Q) (dec.h),
-//        and with gmm_vote the vote of many single-start mixtures on the layout (consensus.h);
+//        and with gmm_vote the vote of many single-start mixtures on the layout (consensus.h),
+//        with umap_layouts > 1 also on several UMAP layouts at once;
 //   3. a table of ACC / NMI beside the figures the papers publish, with their recipes.
 // K-Means on the raw pixels is the first row, the floor everything must beat. DEC runs
 // last because it changes the encoder the others read. Labels are used only to score.
@@ -33,6 +34,8 @@ struct DeepClusteringOptions {
   int umap_neighbours = 20;
   int gmm_vote = 0;                   // > 0: also fit this many single-start GMMs to the UMAP layout
                                       // and add the row of their vote (models/consensus.h)
+  int umap_layouts = 1;               // > 1 with gmm_vote: also vote over the GMMs of this many UMAP
+                                      // layouts (each from its own random start), in one more row
   int gmm_draws = 0;                  // > 0: also fit this many single-start GMMs to the UMAP
                                       // layout and report the spread of their ACC
   int dec_steps = 3000;               // cap on DEC's SGD steps (it stops earlier once fewer than
