@@ -35,19 +35,13 @@ struct Phases {
   static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
   // The rows (or columns) of phase φ in a side of n pixels: φ, φ + stride, ... < n.
   static int phase_len(int n, int phi, int stride) { return phi < n ? (n - phi + stride - 1) / stride : 0; }
-  // o[b] = line[b·stride] for b < n, and back. With stride 2 (every strided layer in the
-  // models) a constant, so the compiler vectorises it with shuffles.
+  // o[b] = line[b·stride] for b < n, and back: strides other than 2 (split and weave do
+  // stride 2 themselves, both phases of a row in one pass).
   static void gather(float* __restrict o, const float* __restrict line, int stride, int n) {
-    if (stride == 2)
-      for (int b = 0; b < n; ++b) o[b] = line[2 * b];
-    else
-      for (int b = 0; b < n; ++b) o[b] = line[b * stride];
+    for (int b = 0; b < n; ++b) o[b] = line[b * stride];
   }
   static void scatter(float* __restrict line, const float* __restrict o, int stride, int n) {
-    if (stride == 2)
-      for (int b = 0; b < n; ++b) line[2 * b] = o[b];
-    else
-      for (int b = 0; b < n; ++b) line[b * stride] = o[b];
+    for (int b = 0; b < n; ++b) line[b * stride] = o[b];
   }
   // φ and d of a filter tap t: t − pad = stride·d + φ, 0 <= φ < stride.
   int phase(int t, int pad) const { return (t - pad) - st * floor_div(t - pad, st); }
