@@ -688,3 +688,35 @@ TEST_CASE("the conv autoencoder learns tiny images: trained on BCE, its test MSE
                        "halve it twice), got 30",
                        std::invalid_argument);
 }
+
+TEST_CASE("the conv autoencoder's options add a hidden layer on each side of z and a refine conv, and it still learns") {
+  Rng rng(2);
+  Dataset train = make_tiny_images(1024, 8, rng), test = make_tiny_images(256, 8, rng);
+  ConvAutoencoder ae(8, 8, rng, {.hidden = 16, .refine = true});
+  const ParamList params = ae.parameters();
+  REQUIRE(params.size() == 20);  // the 14 of Keras's recipe, two hidden layers and the refine conv
+  CHECK(params[4].name == "encoder.hidden.weight");
+  CHECK(params[4].tensor.shape() == Shape{256, 16});  // 64·(8/4)² features → 16
+  CHECK(params[8].name == "decoder.hidden.weight");
+  CHECK(params[14].name == "decoder.refine.weight");
+  CHECK(params[14].tensor.shape() == Shape{64, 64, 3, 3});
+  {
+    NoGrad no_grad;
+    CHECK(ae.encode(test.images).shape() == Shape{256, 8});
+    CHECK(ae.decode_logits(ae.encode(test.images)).shape() == Shape{256, 64});
+  }
+  auto test_mse = [&] {
+    NoGrad no_grad;
+    return ae.mse(test.images).item();
+  };
+  const float before = test_mse();
+  Adam adam(params, {.lr = 3e-3f});
+  BatchLoader loader(train, 64, true, rng);
+  train_epochs(loader, adam, 6, [&](const Batch& batch) { return ae.loss(batch.x); });
+  const float after = test_mse();
+  MESSAGE("conv AE with hidden 16 and refine: test MSE " << before << " -> " << after);
+  CHECK(after < before / 3.0f);
+  CHECK_THROWS_WITH_AS(ConvAutoencoder(8, 8, rng, {.hidden = -1}),
+                       "ConvAutoencoder: hidden width must be >= 0 (0: no hidden layer), got -1",
+                       std::invalid_argument);
+}

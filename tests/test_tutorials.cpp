@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -135,6 +136,19 @@ bool have_data() {
 // The tutorials that load no data set.
 bool needs_data(const std::string& name) { return name != "00-autograd"; }
 
+// Tutorial 2's optional rows: in `now`, the row `added` (a regex for its label) comes right after
+// the row `before`, its ACC is a number above chance, and `before`'s ACC and NMI read as they did
+// in `earlier`, the run without the option.
+void check_row_added(const std::string& now, const std::string& earlier, const std::string& before,
+                     const std::string& added) {
+  std::smatch m;
+  REQUIRE_MESSAGE(std::regex_search(now, m, std::regex("\\n(" + before + R"( +[01]\.\d{3} +[01]\.\d{3}) [^\n]*\n)" +
+                                                           added + R"( +([01]\.\d{3}) )")),
+                  now);
+  CHECK(std::stod(m[2].str()) > 0.1);
+  CHECK_MESSAGE(earlier.find(m[1].str()) != std::string::npos, m[1].str());
+}
+
 }  // namespace
 
 TEST_CASE("every tutorial runs in smoke mode and writes its outputs") {
@@ -256,6 +270,38 @@ TEST_CASE("tutorial 6 trains only the pairs --models names, with the CVAEs' β f
   CHECK(fs::exists(out.path / "samples_conv_cvae.png"));
   CHECK(!fs::exists(out.path / "filters.png"));             // the conv AE's, not trained
   CHECK(!fs::exists(out.path / "reconstructions.png"));     // the AEs' and VAEs'
+}
+
+TEST_CASE("tutorial 6 --conv-ae-hidden and --conv-ae-refine widen only the conv AE, and say so") {
+  const fs::path bin_path = tutorial_bin_dir() / "06-convolutional-autoencoders";
+  REQUIRE(fs::exists(bin_path));
+  const std::string bin = launch(bin_path);
+  TempDir out;
+  Run bad = run(bin + " --smoke --conv-ae-hidden -1 --out " + out.path.string());
+  CHECK(bad.exit_code != 0);
+  if (!have_data()) return;
+  Run plain = run(bin + " --smoke --models ae --out " + out.path.string());
+  REQUIRE_MESSAGE(plain.exit_code == 0, plain.output);
+  CHECK(plain.output.find("beyond Keras's recipe") == std::string::npos);
+  Run wide = run(bin + " --smoke --models ae --conv-ae-hidden 16 --conv-ae-refine --out " + out.path.string());
+  REQUIRE_MESSAGE(wide.exit_code == 0, wide.output);
+  CHECK_MESSAGE(wide.output.find("conv AE beyond Keras's recipe: a dense ReLU layer of 16 on each side of z; "
+                                 "Conv2d(64→64, 3x3, padding 1), ReLU after the first transposed conv;") !=
+                    std::string::npos, wide.output);
+  // 140 363 parameters in Keras's recipe; the options add 3136·16 + 16 + 16·10 + 10 in the encoder,
+  // 10·16 + 16 + 16·3136 + 3136 in the decoder, 64·64·9 + 64 in the refine conv, and the
+  // two dense layers next to z shrink from 3136·10 (+10) and 10·3136 (+3136).
+  CHECK_MESSAGE(plain.output.find("  conv AE          140363 parameters") != std::string::npos, plain.output);
+  const long wider = 140363L + (3136 * 16 + 16 + 16 * 10 + 10) + (10 * 16 + 16 + 16 * 3136 + 3136) + (64 * 64 * 9 + 64) -
+                     (3136 * 10 + 10) - (10 * 3136 + 3136);
+  char line[64];
+  std::snprintf(line, sizeof line, "  %-14s %8ld parameters", "conv AE", wider);
+  CHECK_MESSAGE(wide.output.find(line) != std::string::npos, wide.output);
+  CHECK(wide.output.find("\nconv AE ") != std::string::npos);  // its row in the table
+  const size_t row = plain.output.find("\nMLP AE (t1)     1072410");  // the table row, not the progress bar
+  REQUIRE_MESSAGE(row != std::string::npos, plain.output);
+  const std::string mlp_row = plain.output.substr(row, 60);
+  CHECK_MESSAGE(wide.output.find(mlp_row) != std::string::npos, mlp_row);  // the MLP AE is untouched
 }
 
 TEST_CASE("AET_GEMM_KERNEL forces a kernel for a whole run, and a bad name stops with a message") {
@@ -419,24 +465,16 @@ TEST_CASE("tutorial 2 --dc-all-images clusters train + test, scores the test par
   Run voted = run(cmd + " --gmm-vote 5");
   REQUIRE_MESSAGE(voted.exit_code == 0, voted.output);
   CHECK(again.output.find("vote of") == std::string::npos);
-  std::smatch v;
-  REQUIRE_MESSAGE(std::regex_search(voted.output, v, std::regex(R"(\n(autoencoder \+ UMAP \+ GMM \(N2D\) +[01]\.\d{3} +[01]\.\d{3}) [^\n]*\n)"
-                                                                R"(autoencoder \+ UMAP \+ vote of 5 GMMs +([01]\.\d{3}) )")),
-                  voted.output);
-  CHECK(std::stod(v[2].str()) > 0.1);
-  CHECK_MESSAGE(again.output.find(v[1].str()) != std::string::npos, v[1].str());  // N2D's ACC and NMI unchanged
+  check_row_added(voted.output, again.output, R"(autoencoder \+ UMAP \+ GMM \(N2D\))",
+                  R"(autoencoder \+ UMAP \+ vote of 5 GMMs)");
   CHECK_MESSAGE(std::regex_search(voted.output, std::regex(R"(the vote: \d+ rounds(, converged)?, \d+ % of the votes agree)")),
                 voted.output);
   // --umap-layouts 2: the vote over both layouts' 10 GMMs in one more row; the rows before stay
   Run layouts = run(cmd + " --gmm-vote 5 --umap-layouts 2");
   REQUIRE_MESSAGE(layouts.exit_code == 0, layouts.output);
   CHECK(voted.output.find("UMAP layouts") == std::string::npos);
-  std::smatch l;
-  REQUIRE_MESSAGE(std::regex_search(layouts.output, l, std::regex(R"(\n(autoencoder \+ UMAP \+ vote of 5 GMMs +[01]\.\d{3} +[01]\.\d{3}) [^\n]*\n)"
-                                                                  R"(  \.\.\. 2 UMAP layouts, vote of 10 +([01]\.\d{3}) )")),
-                  layouts.output);
-  CHECK(std::stod(l[2].str()) > 0.1);
-  CHECK_MESSAGE(voted.output.find(l[1].str()) != std::string::npos, l[1].str());  // the one-layout vote unchanged
+  check_row_added(layouts.output, voted.output, R"(autoencoder \+ UMAP \+ vote of 5 GMMs)",
+                  R"(  \.\.\. 2 UMAP layouts, vote of 10)");
   CHECK_MESSAGE(layouts.output.find("the vote over 2 layouts: ") != std::string::npos, layouts.output);
   fs::remove_all(out);
 }

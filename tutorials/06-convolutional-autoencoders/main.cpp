@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   int train_size = 6000, test_size = 2000, per_class = 200, judge_epochs = 5;
   float temperature = 0.5f, cvae_beta = 1.0f;
   std::string families = "ae,vae,cvae";
+  ConvAutoencoderOptions conv_ae_options;
   Flags flags("Tutorial 6: convolutional AE, VAE and CVAE beside the MLP models of tutorials 1, 4 and 5");
   add_common_flags(flags, opt);
   flags.add("--train-size", train_size, "training images every model sees (60000: all)", range(128, 60000));
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
   flags.add("--temperature", temperature, "the lower τ of the sampling, z ~ N(0, τ²I)", range(0, 10));
   flags.add("--cvae-beta", cvae_beta, "weight β of the KL term while the two CVAEs train (test nats: β = 1)",
             non_negative());
+  flags.add("--conv-ae-hidden", conv_ae_options.hidden,
+            "a dense ReLU layer of this width on each side of the conv AE's z (0: Keras's recipe)", range(0, 4096));
+  flags.add_switch("--conv-ae-refine", conv_ae_options.refine,
+            "a stride-1 conv 64->64 after the conv AE's first transposed conv");
   flags.add("--models", families, "which pairs (MLP and conv) to train and measure: a comma list of ae, vae, cvae");
   flags.parse(argc, argv);
   try {
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
     Autoencoder ae(D, {512, 256}, 10, rng);
     VAE vae(D, 400, 20, rng);
     CVAE cvae(D, C, 400, 20, rng);
-    ConvAutoencoder conv_ae(S, 10, rng);
+    ConvAutoencoder conv_ae(S, 10, rng, conv_ae_options);
     ConvVAE conv_vae(S, 20, rng);
     ConvCVAE conv_cvae(S, C, 20, rng);
 
@@ -126,6 +131,12 @@ int main(int argc, char** argv) {
     fmt::print("conv layers: {} | {} | {} | {} | {}\n\n", conv_vae.encoder.conv1.describe(),
                conv_vae.encoder.conv2.describe(), conv_vae.decoder.up1.describe(), conv_vae.decoder.up2.describe(),
                conv_vae.decoder.out.describe());
+    if (conv_ae_options.hidden > 0 || conv_ae_options.refine)
+      fmt::print("conv AE beyond Keras's recipe:{}{}\n\n",
+                 conv_ae_options.hidden > 0 ? fmt::format(" a dense ReLU layer of {} on each side of z;",
+                                                          conv_ae_options.hidden) : "",
+                 conv_ae_options.refine ? fmt::format(" {}, ReLU after the first transposed conv;",
+                                                      conv_ae.dec_refine.describe()) : "");
 
     // Only the pairs --models asks for (rows 2i and 2i+1: MLP, then conv); the others were
     // still built above, so every model starts from the same weights whatever is chosen.
