@@ -14,13 +14,14 @@
 // in the first epoch, the sigmoid saturates, and the model stays at the all-black image
 // (tiny images: test MSE stuck at 0.1135 from epoch 1 on). The BCE's gradient, x̂ − x on the
 // logits, does not vanish when the sigmoid saturates.
-// Options beyond Keras's recipe (tutorial 6, "The bottleneck's neighbours"), both off by default:
+// Options beyond Keras's recipe (tutorial 6's README, "The conv AE's MSE: what sits next to the
+// code"), both off by default:
 //   hidden = H  a dense ReLU layer of width H on each side of z:  flatten → dense H, ReLU → z,
 //               z → dense H, ReLU → dense, ReLU → (N,64,S/4,S/4)
 //   refine      a stride-1 conv 64→64, 3x3, ReLU after the first transposed conv (N,64,S/2,S/2)
 // With Z = 10 the layers next to the code limit the reconstruction: Keras's decoder turns z
 // into its 64 feature maps with one linear map and a ReLU, where the MLP decoder has two
-// hidden layers.
+// hidden layers. With H = 1024 and refine the test MSE falls below 0.9× the MLP AE's.
 // Every 3x3 layer is padded by 1 (and the transposes use output_padding 1), so a stride-2
 // layer halves or doubles the side exactly: S must be a multiple of 4 (28 for Fashion-MNIST).
 // Images come and go as rows (N,D), D = S·S, like every other model of the toolkit.
