@@ -108,6 +108,14 @@ std::string launch(const fs::path& bin) {
   return env && *env ? std::string(env) + " " + bin.string() : bin.string();
 }
 
+// The command that runs tutorial `name` (through AET_TUTORIAL_LAUNCHER when set); stops the
+// test case when the tutorial is not built.
+std::string tutorial_command(const std::string& name) {
+  const fs::path bin = tutorial_bin_dir() / name;
+  REQUIRE_MESSAGE(fs::exists(bin), bin.string() << " is not built (make test builds every tutorial)");
+  return launch(bin);
+}
+
 struct Run {
   int exit_code;
   std::string output;
@@ -219,9 +227,7 @@ TEST_CASE("tutorial 0 prints exactly its golden output, on 1, 2 and 3 threads") 
 }
 
 TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
-  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
-  REQUIRE(fs::exists(bin_path));
-  const std::string bin = launch(bin_path);
+  const std::string bin = tutorial_command("01-what-is-an-autoencoder");
   for (const char* flags : {"--epochs -1", "--latent 0", "--threads 0", "--batch 0", "--no-such-flag", "--lr 0",
                             "--latent 2.5", "--lr abc"}) {
     Run r = run(bin + " " + flags);
@@ -250,9 +256,7 @@ TEST_CASE("tutorials answer bad flags with a usage line and a non-zero exit") {
 }
 
 TEST_CASE("tutorial 6 trains only the pairs --models names, with the CVAEs' β from --cvae-beta") {
-  const fs::path bin_path = tutorial_bin_dir() / "06-convolutional-autoencoders";
-  REQUIRE(fs::exists(bin_path));
-  const std::string bin = launch(bin_path);
+  const std::string bin = tutorial_command("06-convolutional-autoencoders");
   TempDir out;
   Run bad = run(bin + " --smoke --models ae,gan --out " + out.path.string());
   CHECK(bad.exit_code == 1);
@@ -273,9 +277,7 @@ TEST_CASE("tutorial 6 trains only the pairs --models names, with the CVAEs' β f
 }
 
 TEST_CASE("tutorial 6 --conv-ae-hidden and --conv-ae-refine widen only the conv AE, and say so") {
-  const fs::path bin_path = tutorial_bin_dir() / "06-convolutional-autoencoders";
-  REQUIRE(fs::exists(bin_path));
-  const std::string bin = launch(bin_path);
+  const std::string bin = tutorial_command("06-convolutional-autoencoders");
   TempDir out;
   Run bad = run(bin + " --smoke --conv-ae-hidden -1 --out " + out.path.string());
   CHECK(bad.exit_code != 0);
@@ -315,9 +317,7 @@ TEST_CASE("AET_GEMM_KERNEL forces a kernel for a whole run, and a bad name stops
 }
 
 TEST_CASE("a tutorial without the data says what it downloads, and stops on a bad checksum") {
-  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
-  REQUIRE(fs::exists(bin_path));
-  const std::string bin = launch(bin_path);
+  const std::string bin = tutorial_command("01-what-is-an-autoencoder");
   aet::testing::LoopbackServer server;  // 127.0.0.1 only: serves a wrong file for MNIST's first
   server.serve("/train-images-idx3-ubyte.gz", {std::string(1000, 'x')});
   TempDir cache;
@@ -340,9 +340,7 @@ TEST_CASE("a tutorial without the data says what it downloads, and stops on a ba
 }
 
 TEST_CASE("a tutorial trains on a folder of the student's own pictures (--data DIR --size 28)") {
-  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
-  REQUIRE(fs::exists(bin_path));
-  const std::string bin = launch(bin_path);
+  const std::string bin = tutorial_command("01-what-is-an-autoencoder");
   // Three classes of 40×40 pictures, 8 each: vertical stripes, horizontal stripes, a disc.
   TempDir images;
   const char* classes[] = {"discs", "horizontal", "vertical"};
@@ -379,9 +377,7 @@ TEST_CASE("a tutorial trains on a folder of the student's own pictures (--data D
 }
 
 TEST_CASE("tutorial 1 with --resume on a finished run skips training and scores the same model") {
-  const fs::path bin_path = tutorial_bin_dir() / "01-what-is-an-autoencoder";
-  REQUIRE(fs::exists(bin_path));
-  const std::string bin = launch(bin_path);
+  const std::string bin = tutorial_command("01-what-is-an-autoencoder");
   const fs::path out = fs::temp_directory_path() / ("aet_resume_" + std::to_string(::getpid()));
   fs::remove_all(out);
   Run first = run(bin + " --smoke --threads 2 --out " + out.string());
