@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
 
     // Only the pairs --models asks for (rows 2i and 2i+1: MLP, then conv); the others were
     // still built above, so every model starts from the same weights whatever is chosen.
+    // (The --conv-ae-* options draw more from rng, so the conv VAE and CVAE then start elsewhere.)
     auto wanted = [&](size_t i) { return bool(family[i / 2]); };
 
     // Train each model on the same images, each from its own Rng so the order does not matter.
