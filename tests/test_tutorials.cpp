@@ -203,8 +203,7 @@ TEST_CASE("every tutorial runs in smoke mode and writes its outputs") {
 // If a change to the ops moves a printed digit on purpose, regenerate the file with
 //   build/tutorials/00-autograd --out OUT > tests/golden/00-autograd.txt  (then OUT -> <out>)
 TEST_CASE("tutorial 0 prints exactly its golden output, on 1, 2 and 3 threads") {
-  const fs::path bin = tutorial_bin_dir() / "00-autograd";
-  REQUIRE(fs::exists(bin));
+  const std::string bin = tutorial_command("00-autograd");
   std::ifstream golden_file("tests/golden/00-autograd.txt");
   REQUIRE_MESSAGE(golden_file, "tests/golden/00-autograd.txt is missing");
   std::vector<std::string> golden;
@@ -213,7 +212,7 @@ TEST_CASE("tutorial 0 prints exactly its golden output, on 1, 2 and 3 threads") 
   const fs::path out = fs::temp_directory_path() / ("aet_golden_" + std::to_string(::getpid()));
   for (int threads : {1, 2, 3}) {
     CAPTURE(threads);
-    Run r = run(launch(bin) + " --threads " + std::to_string(threads) + " --out " + out.string());
+    Run r = run(bin + " --threads " + std::to_string(threads) + " --out " + out.string());
     REQUIRE(r.exit_code == 0);
     std::istringstream printed(std::regex_replace(r.output, std::regex(out.string()), "<out>"));
     std::vector<std::string> lines;
@@ -307,12 +306,11 @@ TEST_CASE("tutorial 6 --conv-ae-hidden and --conv-ae-refine widen only the conv 
 }
 
 TEST_CASE("AET_GEMM_KERNEL forces a kernel for a whole run, and a bad name stops with a message") {
-  const fs::path bin = tutorial_bin_dir() / "00-autograd";
-  REQUIRE(fs::exists(bin));
-  Run bad = run("AET_GEMM_KERNEL=cuda " + launch(bin));
+  const std::string bin = tutorial_command("00-autograd");
+  Run bad = run("AET_GEMM_KERNEL=cuda " + bin);
   CHECK(bad.exit_code != 0);
   CHECK_MESSAGE(bad.output.find("AET_GEMM_KERNEL: unknown kernel 'cuda'") != std::string::npos, bad.output);
-  Run portable = run("AET_GEMM_KERNEL=portable " + launch(bin));
+  Run portable = run("AET_GEMM_KERNEL=portable " + bin);
   CHECK_MESSAGE(portable.exit_code == 0, portable.output);
 }
 
