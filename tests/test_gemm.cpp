@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <iterator>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -163,6 +164,76 @@ TEST_CASE("gemm_force_kernel rejects unknown kernels and names them") {
     CHECK_THROWS_WITH_AS(gemm_force_kernel("avx512"), doctest::Contains("unknown kernel 'avx512'"),
                          std::invalid_argument);
 #endif
+}
+
+namespace {
+// A CPU described by a table of cpuid answers; leaves it does not list answer zeros.
+struct FakeCpuid {
+    std::map<std::pair<uint32_t, uint32_t>, kernels::CpuidRegs> table;
+    kernels::CpuidRegs operator()(uint32_t leaf, uint32_t subleaf) const {
+        const auto it = table.find({leaf, subleaf});
+        return it == table.end() ? kernels::CpuidRegs{} : it->second;
+    }
+};
+
+// One subleaf of a deterministic cache leaf (4 or 0x8000001D): each field is stored minus one.
+kernels::CpuidRegs cache_leaf(uint32_t type, uint32_t level, uint32_t ways, uint32_t line, uint32_t sets) {
+    return {type | level << 5, (ways - 1) << 22 | (line - 1), sets - 1, 0};
+}
+}  // namespace
+
+TEST_CASE("caches_from_cpuid reads Intel's leaf 4, AMD's 0x8000001D and AMD's size leaves") {
+    SUBCASE("Intel: leaf 4 lists L1d, L1i, L2 and L3") {
+        FakeCpuid intel;
+        intel.table[{0, 0}] = {0x20, 0, 0, 0};
+        intel.table[{0x80000000u, 0}] = {0x80000008u, 0, 0, 0};
+        intel.table[{4, 0}] = cache_leaf(1, 1, 12, 64, 64);      // 48 KiB data
+        intel.table[{4, 1}] = cache_leaf(2, 1, 8, 64, 64);       // 32 KiB instruction: not a data cache
+        intel.table[{4, 2}] = cache_leaf(3, 2, 16, 64, 2048);    // 2 MiB unified
+        intel.table[{4, 3}] = cache_leaf(3, 3, 15, 64, 32768);   // 30 MiB unified
+        const kernels::CacheSizes c = kernels::caches_from_cpuid(intel);
+        CHECK(c.l1d == 48 * 1024);
+        CHECK(c.l2 == 2048 * 1024);
+        CHECK(c.l3 == 30 * 1024 * 1024);
+        CHECK(std::string(c.source) == "cpuid");
+    }
+    SUBCASE("AMD: leaf 4 empty, 0x8000001D lists the caches") {
+        FakeCpuid zen;
+        zen.table[{0, 0}] = {0x10, 0, 0, 0};
+        zen.table[{0x80000000u, 0}] = {0x80000021u, 0, 0, 0};
+        zen.table[{0x8000001Du, 0}] = cache_leaf(1, 1, 12, 64, 64);     // 48 KiB
+        zen.table[{0x8000001Du, 1}] = cache_leaf(2, 1, 8, 64, 64);
+        zen.table[{0x8000001Du, 2}] = cache_leaf(3, 2, 16, 64, 1024);   // 1 MiB
+        zen.table[{0x8000001Du, 3}] = cache_leaf(3, 3, 16, 64, 32768);  // 32 MiB
+        zen.table[{0x80000006u, 0}] = {0, 0, 512u << 16, 0};          // ignored: 0x8000001D answered
+        const kernels::CacheSizes c = kernels::caches_from_cpuid(zen);
+        CHECK(c.l1d == 48 * 1024);
+        CHECK(c.l2 == 1024 * 1024);
+        CHECK(c.l3 == 32 * 1024 * 1024);
+    }
+    SUBCASE("AMD under a hypervisor that fills only 0x80000005/6 (a Zen 5 guest seen here)") {
+        FakeCpuid guest;
+        guest.table[{0, 0}] = {0x0D, 0, 0, 0};
+        guest.table[{0x80000000u, 0}] = {0x80000021u, 0, 0, 0};
+        guest.table[{0x80000005u, 0}] = {0, 0, 48u << 24 | 12u << 16 | 64u, 0};
+        guest.table[{0x80000006u, 0}] = {0, 0, 1024u << 16 | 0x6140u, 64u << 18};  // 1 MiB L2, 32 MiB L3
+        const kernels::CacheSizes c = kernels::caches_from_cpuid(guest);
+        CHECK(c.l1d == 48 * 1024);
+        CHECK(c.l2 == 1024 * 1024);
+        CHECK(c.l3 == 32 * 1024 * 1024);
+        CHECK(std::string(c.source) == "cpuid");
+    }
+    SUBCASE("no leaf names an L2: the defaults, said so") {
+        FakeCpuid bare;
+        bare.table[{0, 0}] = {0x0D, 0, 0, 0};
+        bare.table[{4, 0}] = cache_leaf(1, 1, 12, 64, 64);  // an L1 alone is not enough to go on
+        const kernels::CacheSizes c = kernels::caches_from_cpuid(bare);
+        const kernels::CacheSizes defaults;
+        CHECK(c.l1d == defaults.l1d);
+        CHECK(c.l2 == defaults.l2);
+        CHECK(c.l3 == defaults.l3);
+        CHECK(std::string(c.source) == "defaults");
+    }
 }
 
 TEST_CASE("thread_pool parallel_for runs every task exactly once") {
