@@ -101,6 +101,9 @@ deps-bench: | deps-plot
 	@scripts/install-deps.sh $(DEPS_BENCH)
 
 $(BUILD)/autograd/kernels/%.o: CXXFLAGS += $(KERNEL_OPT)
+# The stencil's sums give the same bits on every CPU only if no multiply and add are fused
+# (stencil_sums.h); its AVX-512 copy could otherwise be contracted into FMAs.
+$(BUILD)/autograd/kernels/stencil_sums.o: CXXFLAGS += -ffp-contract=off
 
 $(BUILD)/%_avx2.o: %_avx2.cpp | deps
 	@mkdir -p $(@D)

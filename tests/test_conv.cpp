@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/gemm.h"
 #include "autograd/kernels/conv.h"
+#include "autograd/kernels/cpu_features.h"
 #include "autograd/ops.h"
 #include "autograd/thread_pool.h"
 #include "datasets/loader.h"
@@ -375,6 +377,38 @@ TEST_CASE("conv kernels: the stencil path equals the direct loops on awkward siz
       }
   }
   set_num_threads(saved);
+}
+
+// The stencil's sums (stencil_sums.cpp) have a copy per instruction set, chosen by the GEMM
+// kernel: 16-float registers (avx512), 8-float ones (avx2), generic vectors (portable). None
+// fuses a multiply and an add, and each adds the same products in the same order, so all
+// must agree to the bit, on every awkward size (tails of every length) and with the ReLU.
+TEST_CASE("conv kernels: the stencil's AVX-512, AVX2 and plain copies give the same bits") {
+  std::vector<std::string> kernels_here = {"portable"};
+#if defined(__x86_64__)
+  if (kernels::cpu_has_avx2_fma()) kernels_here.push_back("avx2");
+  if (kernels::cpu_has_avx512()) kernels_here.push_back("avx512");
+#endif
+  for (bool relu : {false, true})
+    for (const ConvGeom& g : kStencilAwkward) {
+      gemm_force_kernel("portable");
+      const Result plain = run_stencil(g, true, 17, relu);
+      for (const std::string& kernel : kernels_here) {
+        CAPTURE(kernel);
+        CAPTURE(relu);
+        CAPTURE(g.C);
+        CAPTURE(g.H);
+        CAPTURE(g.W);
+        CAPTURE(g.K);
+        gemm_force_kernel(kernel.c_str());
+        const Result fast = run_stencil(g, true, 17, relu);
+        CHECK(fast.y == plain.y);
+        CHECK(fast.dx == plain.dx);
+        CHECK(fast.dw == plain.dw);
+        CHECK(fast.db == plain.db);
+      }
+    }
+  gemm_force_kernel("auto");  // back to the CPU's choice (or AET_GEMM_KERNEL's)
 }
 
 TEST_CASE("conv kernels: the stencil path is bit-identical on 1 and 2 threads and conv2d takes it for few filters") {
