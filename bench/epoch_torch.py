@@ -15,6 +15,17 @@ then for each line "epoch" it trains one epoch and prints "epoch <seconds> <mean
 ("epoch N": only the first N batches of a shuffled epoch, for the slow conv model);
 "quit" prints "rss <peak RSS in MiB>" and exits.
 
+Memory: PyTorch allocates a fresh buffer for every op's output and gradient, and glibc's
+malloc hands buffers above its mmap threshold back to the kernel when they are freed, so
+every step faults its pages in again. On a virtual machine whose page faults are dear
+that dominates: on the Zen 5 guest of 2026-12-06 the AE epoch took 8.9-9.5 s with 720 000
+page faults and 6.1 s of system time, and 5.1-5.8 s with 56 000 once freed buffers were
+kept for reuse (the same losses). So the script runs itself with malloc set to keep them
+(MALLOC_MMAP_THRESHOLD_ at glibc's maximum, 32 MiB, and no trimming), as PyTorch's
+performance guide advises a caching allocator (jemalloc, tcmalloc) for CPU training: the
+peer at its best, not at the mercy of the kernel. --system-malloc turns this off. Our side
+keeps its buffers in a pool (bench/epoch.cpp's "fresh allocs/epoch" column).
+
 Threads: torch.set_num_threads(n) sets PyTorch's own (OpenMP) pool, but on Debian the
 GEMMs go to OpenBLAS, whose pool it does not reach. OpenBLAS is therefore pinned twice:
 OPENBLAS_NUM_THREADS is set before torch is imported, and openblas_set_num_threads() is
@@ -35,7 +46,14 @@ ap.add_argument("--blas-threads", type=int, default=None, help="OpenBLAS threads
 ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist/")
 ap.add_argument("--batch", type=int, default=128)
 ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--system-malloc", action="store_true", help="leave glibc's malloc settings alone")
 args = ap.parse_args()
+
+# glibc reads these when the process starts, so the script starts itself again with them.
+KEEP_FREED = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
+if not args.system_malloc and any(os.environ.get(k) != v for k, v in KEEP_FREED.items()):
+    os.environ.update(KEEP_FREED)
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 blas_threads = args.blas_threads or args.threads
 
 os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
@@ -160,7 +178,8 @@ def cpu_capability():
 
 print(f"ready torch {torch.__version__} set_num_threads={torch.get_num_threads()} "
       f"openblas_threads={blas.openblas_get_num_threads()} openblas_core={openblas_core()} "
-      f"aten_cpu_capability={cpu_capability()}", flush=True)
+      f"aten_cpu_capability={cpu_capability()} "
+      f"malloc={'system' if args.system_malloc else 'keeps freed buffers'}", flush=True)
 for line in sys.stdin:
     cmd = line.strip()
     if cmd == "epoch" or cmd.startswith("epoch "):
