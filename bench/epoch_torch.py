@@ -53,7 +53,10 @@ args = ap.parse_args()
 KEEP_FREED = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
 if not args.system_malloc and any(os.environ.get(k) != v for k, v in KEEP_FREED.items()):
     os.environ.update(KEEP_FREED)
-    os.execv(sys.executable, [sys.executable] + sys.argv)
+    # The interpreter running now (bench/epoch.cpp starts /usr/bin/python3 under the name
+    # "python3", so sys.executable may name another python3 on the PATH).
+    python = os.path.realpath("/proc/self/exe") if os.path.exists("/proc/self/exe") else sys.executable
+    os.execv(python, [python] + sys.argv)
 blas_threads = args.blas_threads or args.threads
 
 os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
