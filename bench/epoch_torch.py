@@ -29,7 +29,9 @@ keeps its buffers in a pool (bench/epoch.cpp's "fresh allocs/epoch" column).
 Threads: torch.set_num_threads(n) sets PyTorch's own (OpenMP) pool, but on Debian the
 GEMMs go to OpenBLAS, whose pool it does not reach. OpenBLAS is therefore pinned twice:
 OPENBLAS_NUM_THREADS is set before torch is imported, and openblas_set_num_threads() is
-called through ctypes on the libopenblas.so.0 that torch loaded.
+called through ctypes on the libopenblas.so.0 that torch loaded. The two pools share the
+cores, so OpenMP's workers wait passively (OMP_WAIT_POLICY, unless set): spinning, they
+made 2 threads 2.5x slower than 1 (the VAE, 2026-12-06).
 """
 import argparse
 import ctypes
@@ -62,6 +64,10 @@ blas_threads = args.blas_threads or args.threads
 os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
 os.environ["OMP_NUM_THREADS"] = str(args.threads)
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")  # idle workers stop spinning soon
+# PyTorch's OpenMP workers spin while they wait (the active policy), on the same cores as
+# OpenBLAS's own threads: on 2 threads of a 2-core guest (2026-12-06) the VAE epoch took
+# 6.6-7.6 s against 2.4 s on 1 thread, and 3.0 s with passive waiting.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
