@@ -16,8 +16,8 @@ then for each line "epoch" it trains one epoch and prints "epoch <seconds> <mean
 "quit" prints "rss <peak RSS in MiB>" and exits.
 
 Memory: PyTorch allocates a fresh buffer for every op's output and gradient, and glibc's
-malloc hands buffers above its mmap threshold back to the kernel when they are freed, so
-every step faults its pages in again. On a virtual machine whose page faults are dear
+malloc gives large freed buffers back to the kernel (unmapping them, or trimming its
+heap), so every step faults their pages in again. On a virtual machine whose page faults are dear
 that dominates: on the Zen 5 guest of 2026-12-06 the AE epoch took 8.9-9.5 s with 720 000
 page faults and 6.1 s of system time, and 5.1-5.8 s with 56 000 once freed buffers were
 kept for reuse (the same losses). So the script runs itself with malloc set to keep them
