@@ -176,6 +176,15 @@ struct FakeCpuid {
     }
 };
 
+// caches_from_cpuid(cpu) gives these sizes, read from cpuid (or the defaults, said so).
+void check_caches(const FakeCpuid& cpu, size_t l1d, size_t l2, size_t l3, const char* source) {
+    const kernels::CacheSizes c = kernels::caches_from_cpuid(cpu);
+    CHECK(c.l1d == l1d);
+    CHECK(c.l2 == l2);
+    CHECK(c.l3 == l3);
+    CHECK(std::string(c.source) == source);
+}
+
 // One subleaf of a deterministic cache leaf (4 or 0x8000001D): each field is stored minus one.
 kernels::CpuidRegs cache_leaf(uint32_t type, uint32_t level, uint32_t ways, uint32_t line, uint32_t sets) {
     return {type | level << 5, (ways - 1) << 22 | (line - 1), sets - 1, 0};
@@ -191,11 +200,7 @@ TEST_CASE("caches_from_cpuid reads Intel's leaf 4, AMD's 0x8000001D and AMD's si
         intel.table[{4, 1}] = cache_leaf(2, 1, 8, 64, 64);       // 32 KiB instruction: not a data cache
         intel.table[{4, 2}] = cache_leaf(3, 2, 16, 64, 2048);    // 2 MiB unified
         intel.table[{4, 3}] = cache_leaf(3, 3, 15, 64, 32768);   // 30 MiB unified
-        const kernels::CacheSizes c = kernels::caches_from_cpuid(intel);
-        CHECK(c.l1d == 48 * 1024);
-        CHECK(c.l2 == 2048 * 1024);
-        CHECK(c.l3 == 30 * 1024 * 1024);
-        CHECK(std::string(c.source) == "cpuid");
+        check_caches(intel, 48 * 1024, 2048 * 1024, 30 * 1024 * 1024, "cpuid");
     }
     SUBCASE("AMD: leaf 4 empty, 0x8000001D lists the caches") {
         FakeCpuid zen;
@@ -206,10 +211,7 @@ TEST_CASE("caches_from_cpuid reads Intel's leaf 4, AMD's 0x8000001D and AMD's si
         zen.table[{0x8000001Du, 2}] = cache_leaf(3, 2, 16, 64, 1024);   // 1 MiB
         zen.table[{0x8000001Du, 3}] = cache_leaf(3, 3, 16, 64, 32768);  // 32 MiB
         zen.table[{0x80000006u, 0}] = {0, 0, 512u << 16, 0};          // ignored: 0x8000001D answered
-        const kernels::CacheSizes c = kernels::caches_from_cpuid(zen);
-        CHECK(c.l1d == 48 * 1024);
-        CHECK(c.l2 == 1024 * 1024);
-        CHECK(c.l3 == 32 * 1024 * 1024);
+        check_caches(zen, 48 * 1024, 1024 * 1024, 32 * 1024 * 1024, "cpuid");
     }
     SUBCASE("AMD under a hypervisor that fills only 0x80000005/6 (a Zen 5 guest seen here)") {
         FakeCpuid guest;
@@ -217,22 +219,14 @@ TEST_CASE("caches_from_cpuid reads Intel's leaf 4, AMD's 0x8000001D and AMD's si
         guest.table[{0x80000000u, 0}] = {0x80000021u, 0, 0, 0};
         guest.table[{0x80000005u, 0}] = {0, 0, 48u << 24 | 12u << 16 | 64u, 0};
         guest.table[{0x80000006u, 0}] = {0, 0, 1024u << 16 | 0x6140u, 64u << 18};  // 1 MiB L2, 32 MiB L3
-        const kernels::CacheSizes c = kernels::caches_from_cpuid(guest);
-        CHECK(c.l1d == 48 * 1024);
-        CHECK(c.l2 == 1024 * 1024);
-        CHECK(c.l3 == 32 * 1024 * 1024);
-        CHECK(std::string(c.source) == "cpuid");
+        check_caches(guest, 48 * 1024, 1024 * 1024, 32 * 1024 * 1024, "cpuid");
     }
     SUBCASE("no leaf names an L2: the defaults, said so") {
         FakeCpuid bare;
         bare.table[{0, 0}] = {0x0D, 0, 0, 0};
         bare.table[{4, 0}] = cache_leaf(1, 1, 12, 64, 64);  // an L1 alone is not enough to go on
-        const kernels::CacheSizes c = kernels::caches_from_cpuid(bare);
         const kernels::CacheSizes defaults;
-        CHECK(c.l1d == defaults.l1d);
-        CHECK(c.l2 == defaults.l2);
-        CHECK(c.l3 == defaults.l3);
-        CHECK(std::string(c.source) == "defaults");
+        check_caches(bare, defaults.l1d, defaults.l2, defaults.l3, "defaults");
     }
 }
 
