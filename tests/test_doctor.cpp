@@ -12,6 +12,7 @@
 #include <string>
 
 #include "autograd/gemm.h"
+#include "autograd/kernels/cpu_features.h"
 #include "tutorials/common/plot.h"
 
 namespace fs = std::filesystem;
@@ -62,13 +63,14 @@ TEST_CASE("doctor: one screen naming the OS, compiler, library, CPU, kernel, thr
   const Output r = run_doctor("", "--seconds 0.05");
   INFO(r.text);
   CHECK(r.exit_code == 0);
-  for (const char* row : {"\n  OS ", "\n  compiler ", "\n  C++ library ", "\n  CPU ", "\n  SIMD ", "\n  threads ",
+  for (const char* row : {"\n  OS ", "\n  compiler ", "\n  C++ library ", "\n  CPU ", "\n  SIMD ", "\n  caches ", "\n  threads ",
                           "\n  GEMM ", "\n  data ", "\n  gnuplot "})
     CHECK_MESSAGE(has(r.text, row), "no row" << row);
   // The test binary and the doctor are built alike, so they pick the same kernel.
   CHECK(has(r.text, std::string("kernel '") + aet::gemm_kernel_name() + "': "));
   CHECK(has(r.text, " GFLOP/s on 1 thread"));
   CHECK(has(r.text, "agrees with the naive reference"));
+  CHECK(has(r.text, std::string("(from ") + aet::kernels::cpu_caches().source + ";"));
 }
 
 TEST_CASE("doctor: a missing data folder and a missing gnuplot each get the command that fixes them") {

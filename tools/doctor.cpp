@@ -24,6 +24,7 @@
 #include <version>
 
 #include "autograd/gemm.h"
+#include "autograd/kernels/cpu_features.h"
 #include "autograd/thread_pool.h"
 #include "datasets/data_source.h"
 #include "datasets/image_folder.h"
@@ -210,6 +211,9 @@ int main(int argc, char** argv) {
   row("C++ library", cxx_library_line());
   row("CPU", fmt::format("{} ({} hardware threads)", cpu_line(), std::thread::hardware_concurrency()));
   row("SIMD", simd_line());
+  const aet::kernels::CacheSizes& caches = aet::kernels::cpu_caches();
+  row("caches", fmt::format("L1d {} KiB, L2 {} KiB, L3 {} KiB (from {}; the GEMM sizes its blocks by them)",
+                            caches.l1d / 1024, caches.l2 / 1024, caches.l3 / 1024, caches.source));
 
   const int threads = num_threads();
   const char* env_threads = std::getenv("AET_THREADS");
