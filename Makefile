@@ -349,6 +349,7 @@ $(WASM_BUILD)/include/fmt:
 	ln -sfn /usr/include/fmt $@
 
 $(WASM_BUILD)/autograd/kernels/%.o: WASM_FLAGS += -O3
+$(WASM_BUILD)/autograd/kernels/stencil_sums.o: WASM_FLAGS += -ffp-contract=off
 $(WASM_BUILD)/%.o: %.cpp | $(WASM_BUILD)/include/fmt
 	@mkdir -p $(@D)
 	$(EMXX) $(WASM_FLAGS) -c $< -o $@

@@ -16,6 +16,7 @@
 #include "autograd/gemm.h"
 #include "autograd/kernels/conv.h"
 #include "autograd/kernels/cpu_features.h"
+#include "autograd/kernels/stencil_sums.h"
 #include "autograd/ops.h"
 #include "autograd/thread_pool.h"
 #include "datasets/loader.h"
@@ -356,6 +357,9 @@ static const ConvGeom kStencilAwkward[] = {
     geometry(2, 5, 7, 13, 1, 3, 3, 1, 1),  geometry(3, 4, 9, 6, 3, 5, 3, 1, 2),
     geometry(2, 3, 8, 9, 2, 3, 3, 1, 0),   geometry(2, 16, 17, 9, 8, 3, 3, 1, 1),
     geometry(5, 32, 28, 28, 1, 3, 3, 1, 1),
+    // rows of 5·8 = 40 and 3·9 = 27 outputs: the last one or two whole vectors of a block,
+    // an 8-float step and single floats in every copy of the sums
+    geometry(2, 3, 5, 6, 2, 3, 3, 1, 1),    geometry(2, 2, 3, 7, 1, 3, 3, 1, 1),
 };
 
 TEST_CASE("conv kernels: the stencil path equals the direct loops on awkward sizes, 1 and 2 threads") {
@@ -401,6 +405,7 @@ TEST_CASE("conv kernels: the stencil's AVX-512, AVX2 and plain copies give the s
         CAPTURE(g.W);
         CAPTURE(g.K);
         gemm_force_kernel(kernel.c_str());
+        CHECK(std::string(kernels::stencil_sums_copy()) == (kernel == "portable" ? "plain" : kernel));
         const Result fast = run_stencil(g, true, 17, relu);
         CHECK(fast.y == plain.y);
         CHECK(fast.dx == plain.dx);

@@ -186,8 +186,9 @@ void check_caches(const FakeCpuid& cpu, size_t l1d, size_t l2, size_t l3, const 
 }
 
 // One subleaf of a deterministic cache leaf (4 or 0x8000001D): each field is stored minus one.
-kernels::CpuidRegs cache_leaf(uint32_t type, uint32_t level, uint32_t ways, uint32_t line, uint32_t sets) {
-    return {type | level << 5, (ways - 1) << 22 | (line - 1), sets - 1, 0};
+kernels::CpuidRegs cache_leaf(uint32_t type, uint32_t level, uint32_t ways, uint32_t line, uint32_t sets,
+                              uint32_t partitions = 1) {
+    return {type | level << 5, (ways - 1) << 22 | (partitions - 1) << 12 | (line - 1), sets - 1, 0};
 }
 }  // namespace
 
@@ -198,7 +199,7 @@ TEST_CASE("caches_from_cpuid reads Intel's leaf 4, AMD's 0x8000001D and AMD's si
         intel.table[{0x80000000u, 0}] = {0x80000008u, 0, 0, 0};
         intel.table[{4, 0}] = cache_leaf(1, 1, 12, 64, 64);      // 48 KiB data
         intel.table[{4, 1}] = cache_leaf(2, 1, 8, 64, 64);       // 32 KiB instruction: not a data cache
-        intel.table[{4, 2}] = cache_leaf(3, 2, 16, 64, 2048);    // 2 MiB unified
+        intel.table[{4, 2}] = cache_leaf(3, 2, 16, 64, 1024, 2); // 2 MiB unified, in 2 partitions
         intel.table[{4, 3}] = cache_leaf(3, 3, 15, 64, 32768);   // 30 MiB unified
         check_caches(intel, 48 * 1024, 2048 * 1024, 30 * 1024 * 1024, "cpuid");
     }
@@ -220,6 +221,14 @@ TEST_CASE("caches_from_cpuid reads Intel's leaf 4, AMD's 0x8000001D and AMD's si
         guest.table[{0x80000005u, 0}] = {0, 0, 48u << 24 | 12u << 16 | 64u, 0};
         guest.table[{0x80000006u, 0}] = {0, 0, 1024u << 16 | 0x6140u, 64u << 18};  // 1 MiB L2, 32 MiB L3
         check_caches(guest, 48 * 1024, 1024 * 1024, 32 * 1024 * 1024, "cpuid");
+    }
+    SUBCASE("Intel under a hypervisor with leaf 4 empty: the L2 from 0x80000006, no L3 named") {
+        FakeCpuid guest;
+        guest.table[{0, 0}] = {0x16, 0, 0, 0};
+        guest.table[{0x80000000u, 0}] = {0x80000008u, 0, 0, 0};
+        guest.table[{0x80000006u, 0}] = {0, 0, 2048u << 16 | 0x7040u, 0};
+        const kernels::CacheSizes defaults;
+        check_caches(guest, defaults.l1d, 2048 * 1024, 0, "cpuid");
     }
     SUBCASE("no leaf names an L2: the defaults, said so") {
         FakeCpuid bare;

@@ -133,7 +133,9 @@ void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const C
   // adds the same products to each dxp[i], in the same (k, r, s) order, as the scatter
   // dxp[j + r·Wp + s] += w · dy[j] over j would, so the sums are the same to the bit.
   const size_t F = size_t(g.R - 1) * L.Wp + g.S - 1, HWp = size_t(L.Hp) * L.Wp, D = F + HWp;
-  std::vector<float>& dyp = t_dyp;  // reused: a fresh 0.5 MB vector costs page faults every batch
+  // Reused: a fresh 0.5 MB vector costs page faults every batch. The lambdas below run on
+  // the pool's threads and use this thread's buffer through dyp, never their own t_dyp.
+  std::vector<float>& dyp = t_dyp;
   dyp.assign(size_t(g.N) * g.K * D, 0.0f);
   conv_over_rows(g.N * g.K, L.out, [&](int lo, int hi) {
     for (int t = lo; t < hi; ++t)

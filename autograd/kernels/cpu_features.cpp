@@ -91,7 +91,7 @@ CacheSizes detect_caches() {
 
 CacheSizes caches_from_cpuid(const std::function<CpuidRegs(uint32_t leaf, uint32_t subleaf)>& cpuid) {
   CacheSizes c;
-  bool found_l2 = false;
+  bool found_l1d = false, found_l2 = false, found_l3 = false;
   // A deterministic cache leaf lists one cache per subleaf until a type of 0: eax[4:0] the
   // type (1 data, 2 instruction, 3 unified), eax[7:5] the level; the size is ways ×
   // partitions × line size × sets, each stored minus one (ebx[31:22], ebx[21:12],
@@ -104,23 +104,25 @@ CacheSizes caches_from_cpuid(const std::function<CpuidRegs(uint32_t leaf, uint32
       if (type == 2) continue;
       const size_t size = size_t((r.ebx >> 22) + 1) * (((r.ebx >> 12) & 1023) + 1) * ((r.ebx & 4095) + 1) *
                           (size_t(r.ecx) + 1);
-      if (level == 1) c.l1d = size;
+      if (level == 1) c.l1d = size, found_l1d = true;
       if (level == 2) c.l2 = size, found_l2 = true;
-      if (level == 3) c.l3 = size;
+      if (level == 3) c.l3 = size, found_l3 = true;
     }
   };
   const uint32_t max_basic = cpuid(0, 0).eax, max_extended = cpuid(0x80000000u, 0).eax;
   if (max_basic >= 4) read_leaf(4);
   if (!found_l2 && max_extended >= 0x8000001Du) read_leaf(0x8000001Du);
-  // AMD's size leaves (some hypervisors fill these and leave 0x8000001D empty): L1d in KiB
-  // in 0x80000005 ecx[31:24], L2 in KiB in 0x80000006 ecx[31:16], L3 in units of 512 KiB in
-  // 0x80000006 edx[31:18]. Intel leaves them zero.
+  // The size leaves (some hypervisors fill these and leave 0x8000001D empty): L2 in KiB in
+  // 0x80000006 ecx[31:16] (AMD and Intel), L3 in units of 512 KiB in 0x80000006 edx[31:18]
+  // and L1d in KiB in 0x80000005 ecx[31:24] (AMD only: Intel leaves those zero). What a
+  // deterministic leaf already gave is kept.
   if (!found_l2 && max_extended >= 0x80000006u) {
     const CpuidRegs sizes = cpuid(0x80000006u, 0);
     if (const size_t l2 = size_t(sizes.ecx >> 16) * 1024; l2 > 0) {
       c.l2 = l2, found_l2 = true;
-      c.l3 = size_t(sizes.edx >> 18) * 512 * 1024;
-      if (const size_t l1d = size_t(cpuid(0x80000005u, 0).ecx >> 24) * 1024; l1d > 0) c.l1d = l1d;
+      if (!found_l3) c.l3 = size_t(sizes.edx >> 18) * 512 * 1024;
+      const size_t l1d = size_t(cpuid(0x80000005u, 0).ecx >> 24) * 1024;
+      if (!found_l1d && l1d > 0) c.l1d = l1d;
     }
   }
   if (!found_l2) return CacheSizes{};

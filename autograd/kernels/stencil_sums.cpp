@@ -173,7 +173,6 @@ __attribute__((target("avx512f"))) void tap_products_avx512(float* out, size_t s
                                                             const size_t* off, size_t T, size_t I) {
   tap_products_loop<Lanes16, 2>(out, stride, n, a, b, off, T, I);
 }
-#endif
 
 enum class Isa { plain, avx2, avx512 };
 
@@ -184,8 +183,20 @@ Isa active_isa() {
   if (std::strcmp(kernel, "avx2") == 0) return Isa::avx2;
   return Isa::plain;
 }
+#endif
 
 }  // namespace
+
+const char* stencil_sums_copy() {
+#if defined(__x86_64__)
+  switch (active_isa()) {
+    case Isa::avx512: return "avx512";
+    case Isa::avx2: return "avx2";
+    case Isa::plain: break;
+  }
+#endif
+  return "plain";
+}
 
 void add_taps(float* out, size_t n, const float* const* src, const float* w, size_t T) {
 #if defined(__x86_64__)

@@ -23,4 +23,7 @@ void add_taps(float* out, size_t n, const float* const* src, const float* w, siz
 void sum_tap_products(float* out, size_t stride, size_t n, const float* const* a, const float* const* b,
                       const size_t* off, size_t T, size_t I);
 
+// The copy the two calls above run now: "avx512", "avx2" or "plain".
+const char* stencil_sums_copy();
+
 }  // namespace aet::kernels
