@@ -388,16 +388,19 @@ TEST_CASE("conv kernels: the stencil path equals the direct loops on awkward siz
 // fuses a multiply and an add, and each adds the same products in the same order, so all
 // must agree to the bit, on every awkward size (tails of every length) and with the ReLU.
 TEST_CASE("conv kernels: the stencil's AVX-512, AVX2 and plain copies give the same bits") {
-  std::vector<std::string> kernels_here = {"portable"};
+  std::vector<std::string> fast_kernels;  // beside the plain copy, which the portable kernel runs
 #if defined(__x86_64__)
-  if (kernels::cpu_has_avx2_fma()) kernels_here.push_back("avx2");
-  if (kernels::cpu_has_avx512()) kernels_here.push_back("avx512");
+  if (kernels::cpu_has_avx2_fma()) fast_kernels.push_back("avx2");
+  if (kernels::cpu_has_avx512()) fast_kernels.push_back("avx512");
 #endif
+  gemm_force_kernel("portable");
+  CHECK(std::string(kernels::stencil_sums_copy()) == "plain");
   for (bool relu : {false, true})
     for (const ConvGeom& g : kStencilAwkward) {
+      if (fast_kernels.empty()) break;  // only the plain copy runs on this CPU
       gemm_force_kernel("portable");
       const Result plain = run_stencil(g, true, 17, relu);
-      for (const std::string& kernel : kernels_here) {
+      for (const std::string& kernel : fast_kernels) {
         CAPTURE(kernel);
         CAPTURE(relu);
         CAPTURE(g.C);
@@ -405,7 +408,7 @@ TEST_CASE("conv kernels: the stencil's AVX-512, AVX2 and plain copies give the s
         CAPTURE(g.W);
         CAPTURE(g.K);
         gemm_force_kernel(kernel.c_str());
-        CHECK(std::string(kernels::stencil_sums_copy()) == (kernel == "portable" ? "plain" : kernel));
+        CHECK(std::string(kernels::stencil_sums_copy()) == kernel);
         const Result fast = run_stencil(g, true, 17, relu);
         CHECK(fast.y == plain.y);
         CHECK(fast.dx == plain.dx);
