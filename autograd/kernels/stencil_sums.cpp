@@ -173,52 +173,40 @@ __attribute__((target("avx512f"))) void tap_products_avx512(float* out, size_t s
                                                             const size_t* off, size_t T, size_t I) {
   tap_products_loop<Lanes16, 2>(out, stride, n, a, b, off, T, I);
 }
-
-enum class Isa { plain, avx2, avx512 };
-
-// The GEMM kernel's instruction set (it is only ever one this CPU supports).
-Isa active_isa() {
-  const char* kernel = gemm_kernel_name();
-  if (std::strcmp(kernel, "avx512") == 0) return Isa::avx512;
-  if (std::strcmp(kernel, "avx2") == 0) return Isa::avx2;
-  return Isa::plain;
-}
 #endif
+
+// One copy of both sums, named as stencil_sums_copy() reports it.
+struct Copy {
+  const char* name;
+  void (*add_taps)(float*, size_t, const float* const*, const float*, size_t);
+  void (*tap_products)(float*, size_t, size_t, const float* const*, const float* const*, const size_t*, size_t,
+                       size_t);
+};
+
+// The copy for the GEMM kernel's instruction set (it is only ever one this CPU supports).
+const Copy& active_copy() {
+  static const Copy plain{"plain", add_taps_plain, tap_products_plain};
+#if defined(__x86_64__)
+  static const Copy avx2{"avx2", add_taps_avx2, tap_products_avx2};
+  static const Copy avx512{"avx512", add_taps_avx512, tap_products_avx512};
+  const char* kernel = gemm_kernel_name();
+  if (std::strcmp(kernel, "avx512") == 0) return avx512;
+  if (std::strcmp(kernel, "avx2") == 0) return avx2;
+#endif
+  return plain;
+}
 
 }  // namespace
 
-const char* stencil_sums_copy() {
-#if defined(__x86_64__)
-  switch (active_isa()) {
-    case Isa::avx512: return "avx512";
-    case Isa::avx2: return "avx2";
-    case Isa::plain: break;
-  }
-#endif
-  return "plain";
-}
+const char* stencil_sums_copy() { return active_copy().name; }
 
 void add_taps(float* out, size_t n, const float* const* src, const float* w, size_t T) {
-#if defined(__x86_64__)
-  switch (active_isa()) {
-    case Isa::avx512: return add_taps_avx512(out, n, src, w, T);
-    case Isa::avx2: return add_taps_avx2(out, n, src, w, T);
-    case Isa::plain: break;
-  }
-#endif
-  add_taps_plain(out, n, src, w, T);
+  active_copy().add_taps(out, n, src, w, T);
 }
 
 void sum_tap_products(float* out, size_t stride, size_t n, const float* const* a, const float* const* b,
                       const size_t* off, size_t T, size_t I) {
-#if defined(__x86_64__)
-  switch (active_isa()) {
-    case Isa::avx512: return tap_products_avx512(out, stride, n, a, b, off, T, I);
-    case Isa::avx2: return tap_products_avx2(out, stride, n, a, b, off, T, I);
-    case Isa::plain: break;
-  }
-#endif
-  tap_products_plain(out, stride, n, a, b, off, T, I);
+  active_copy().tap_products(out, stride, n, a, b, off, T, I);
 }
 
 }  // namespace aet::kernels
