@@ -14,8 +14,9 @@
 // (a row's junk columns read the next row's start, which only lands in junk columns): an
 // axpy of P·Wp ≈ 840 floats per (k, c, r, s). add_taps (stencil_sums.cpp) runs all C·R·S
 // of them at once, a block of outputs at a time held in registers, so a multiply-add costs
-// one load, not two loads and a store. The two gradients are the same shifts read backwards, with dy laid out the same
-// way (dyp, zero in the junk columns, so that they add nothing):
+// one load, not two loads and a store. The two gradients are the same shifts read
+// backwards, with dy laid out the same way (dyp, zero in the junk columns, so that they
+// add nothing):
 //   dxp[j + r·Wp + s] += w[k,c,r,s] · dyp[j]       then dx += the inside of dxp
 //   dw[k,c,r,s]       += Σ_n Σ_j dyp[j] · xp[j + r·Wp + s]
 // dx is computed as the equivalent gather (below) so that add_taps serves it too, and dw's
