@@ -249,17 +249,36 @@ TEST_CASE("conv kernels: the results are bit-identical on 1 and 2 threads") {
   set_num_threads(saved);
 }
 
-// col2im_phases (stride > 1) adds the same numbers in the same order as col2im, so the
-// results must agree to the bit: into what the image holds, and starting over from the bias
-// (or 0) with the ReLU after, where the image's old contents (NaN here) must not leak in.
-// Strides 2 and 3, padding 0 to 2, kernels 1 to 5, odd and non-square sides, a chunk that
-// starts at image 1 of 3, at 1 and 2 threads (the last geometry is above the threading
+// The GEMM kernels this CPU runs, each with the name of the copy of conv_rows.cpp and the
+// stencil's sums it selects ("portable" runs the plain copies).
+static std::vector<std::pair<std::string, std::string>> kernels_and_copies() {
+  std::vector<std::pair<std::string, std::string>> list{{"portable", "plain"}};
+#if defined(__x86_64__)
+  if (kernels::cpu_has_avx2_fma()) list.push_back({"avx2", "avx2"});
+  if (kernels::cpu_has_avx512()) list.push_back({"avx512", "avx512"});
+#endif
+  return list;
+}
+
+// col2im_phases (stride > 1) and col2im_rows (stride 2, images up to 32 wide; each of its
+// copies) add the same numbers in the same order as col2im, so the results must agree to
+// the bit: into what the image holds, and starting over from the bias (or 0) with the ReLU
+// after, where the image's old contents (NaN here) must not leak in. Strides 2 and 3,
+// padding 0 to 2, kernels 1 to 5, odd and non-square sides, 1 to 33 wide, a chunk that
+// starts at image 1 of 3, at 1 and 2 threads (the 28×28 geometry is above the threading
 // threshold).
-TEST_CASE("conv kernels: col2im_phases gives col2im's bits for strides 2 and 3, 1 and 2 threads") {
+TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and 2 threads") {
   const int saved = num_threads();
   const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),  geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
                             geometry(3, 1, 7, 5, 1, 2, 3, 3, 1),  geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),
-                            geometry(3, 2, 11, 10, 1, 4, 4, 3, 2), geometry(3, 32, 28, 28, 1, 3, 3, 2, 1)};
+                            geometry(3, 2, 11, 10, 1, 4, 4, 3, 2), geometry(3, 32, 28, 28, 1, 3, 3, 2, 1),
+                            geometry(3, 2, 32, 31, 1, 3, 3, 2, 1), geometry(3, 2, 6, 33, 1, 3, 3, 2, 1),
+                            geometry(3, 2, 1, 1, 1, 1, 1, 2, 0)};
+  CHECK(kernels::col2im_rows_fits(geoms[6]));        // 31 wide: 16 even pixels, one full register
+  CHECK_FALSE(kernels::col2im_rows_fits(geoms[7]));  // 33 wide: col2im_phases
+  CHECK_FALSE(kernels::col2im_rows_fits(geoms[2]));  // stride 3
+  CHECK_THROWS_WITH_AS(kernels::col2im_rows(nullptr, geoms[7], 0, 1, nullptr), doctest::Contains("width 33"),
+                       std::invalid_argument);
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (const ConvGeom& g : geoms) {
@@ -280,6 +299,17 @@ TEST_CASE("conv kernels: col2im_phases gives col2im's bits for strides 2 and 3, 
       kernels::col2im(col.data(), g, n0, G, plain.data());
       kernels::col2im_phases(col.data(), g, n0, G, fast.data());
       CHECK(fast == plain);  // added into the image
+      const bool rows = kernels::col2im_rows_fits(g);
+      for (const auto& [kernel, copy] : kernels_and_copies()) {
+        if (!rows) break;
+        CAPTURE(kernel);
+        gemm_force_kernel(kernel.c_str());
+        CHECK(std::string(kernels::conv_rows_copy()) == copy);
+        std::vector<float> fast_rows = start.to_vector();
+        kernels::col2im_rows(col.data(), g, n0, G, fast_rows.data());
+        CHECK(fast_rows == plain);
+      }
+      gemm_force_kernel("auto");
       for (bool with_bias : {false, true}) {
         CAPTURE(with_bias);
         std::vector<float> expect = start.to_vector();
@@ -290,8 +320,71 @@ TEST_CASE("conv kernels: col2im_phases gives col2im's bits for strides 2 and 3, 
         for (size_t j = size_t(n0) * g.C * HW; j < size_t(n0 + G) * g.C * HW; ++j) expect[j] = std::max(expect[j], 0.0f);
         std::vector<float> got = start.to_vector();
         std::fill(got.begin() + size_t(n0) * g.C * HW, got.begin() + size_t(n0 + G) * g.C * HW, std::nanf(""));
+        std::vector<float> got_rows = got;
         kernels::col2im_phases(col.data(), g, n0, G, got.data(), {true, with_bias ? bias.data() : nullptr, true});
         CHECK(got == expect);  // started over, ReLU after; image 0 untouched
+        for (const auto& [kernel, copy] : kernels_and_copies()) {
+          if (!rows) break;
+          CAPTURE(kernel);
+          gemm_force_kernel(kernel.c_str());
+          std::vector<float> again = got_rows;
+          kernels::col2im_rows(col.data(), g, n0, G, again.data(), {true, with_bias ? bias.data() : nullptr, true});
+          CHECK(again == expect);
+        }
+        gemm_force_kernel("auto");
+      }
+    }
+  }
+  set_num_threads(saved);
+}
+
+// im2col_rows (stride 2, at most 16 output columns; each of its copies) gathers the same
+// values as im2col: the image's pixels, 0 in the padding, and with a mask dY · [y > 0] as
+// relu_mask_row makes it (the mask holds zeros, negatives and a NaN, which all read as 0).
+// Padding 0 to 2, kernels 1 to 5, odd sides, 16 columns exactly, a chunk that starts at
+// image 1 of 3, at 1 and 2 threads.
+TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the ReLU mask, 1 and 2 threads") {
+  const int saved = num_threads();
+  const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),  geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
+                            geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),  geometry(3, 2, 11, 10, 1, 4, 4, 2, 2),
+                            geometry(3, 32, 28, 28, 1, 3, 3, 2, 1), geometry(3, 2, 32, 31, 1, 3, 3, 2, 1),
+                            geometry(3, 1, 3, 3, 1, 3, 3, 2, 0),  geometry(3, 2, 7, 33, 1, 3, 3, 2, 1)};
+  CHECK(kernels::im2col_rows_fits(geoms[5]));        // 16 output columns
+  CHECK_FALSE(kernels::im2col_rows_fits(geoms[7]));  // 17: im2col
+  CHECK_FALSE(kernels::im2col_rows_fits(geometry(1, 1, 9, 9, 1, 3, 3, 1, 1)));  // stride 1
+  CHECK_THROWS_WITH_AS(kernels::im2col_rows(nullptr, geoms[7], 0, 1, nullptr), doctest::Contains("17 output columns"),
+                       std::invalid_argument);
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (const ConvGeom& g : geoms) {
+      if (!kernels::im2col_rows_fits(g)) continue;
+      CAPTURE(threads);
+      CAPTURE(g.C);
+      CAPTURE(g.H);
+      CAPTURE(g.W);
+      CAPTURE(g.R);
+      CAPTURE(g.S);
+      CAPTURE(g.pad);
+      const int n0 = 1, G = 2;
+      const size_t cols = size_t(g.C) * g.R * g.S * G * g.P * g.Q;
+      Rng rng(67);
+      Tensor img = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1);
+      Tensor y = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1);
+      for (size_t j = 0; j < y.size(); j += 7) y.data()[j] = 0.0f;
+      y.data()[y.size() / 2] = std::nanf("");
+      for (const float* mask : {static_cast<const float*>(nullptr), static_cast<const float*>(y.data())}) {
+        CAPTURE(mask != nullptr);
+        std::vector<float> plain(cols, -7.0f);
+        kernels::im2col(img.data(), g, n0, G, plain.data(), mask);
+        for (const auto& [kernel, copy] : kernels_and_copies()) {
+          CAPTURE(kernel);
+          gemm_force_kernel(kernel.c_str());
+          CHECK(std::string(kernels::conv_rows_copy()) == copy);
+          std::vector<float> fast(cols, 7.0f);  // every entry must be written
+          kernels::im2col_rows(img.data(), g, n0, G, fast.data(), mask);
+          CHECK(fast == plain);
+        }
+        gemm_force_kernel("auto");
       }
     }
   }

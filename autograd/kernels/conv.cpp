@@ -18,17 +18,15 @@ namespace aet::kernels {
 
 namespace {
 struct Scratch {
-  PackBuffer col_buffer, mat_buffer, masked_buffer;
-  size_t col_floats = 0, mat_floats = 0, masked_floats = 0;
+  PackBuffer col_buffer, mat_buffer;
+  size_t col_floats = 0, mat_floats = 0;
   float* col(size_t n) { col_floats = std::max(col_floats, n); return col_buffer.get(n); }
   float* mat(size_t n) { mat_floats = std::max(mat_floats, n); return mat_buffer.get(n); }
-  // A chunk's masked output gradient (the fused ReLU's backward of conv_transpose2d only).
-  float* masked(size_t n) { masked_floats = std::max(masked_floats, n); return masked_buffer.get(n); }
 };
 thread_local Scratch t_scratch;
 }  // namespace
 
-size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats + t_scratch.masked_floats; }
+size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats; }
 
 int conv_images_per_chunk(const ConvGeom& g) {
   const size_t per_image = size_t(std::max(g.C * g.R * g.S, g.K)) * size_t(g.P) * size_t(g.Q);
@@ -46,22 +44,33 @@ void conv_inside_columns(const ConvGeom& g, int s, int* lo, int* hi) {
   *lo = std::min(*hi, off >= 0 ? 0 : (-off + g.stride - 1) / g.stride);
 }
 
-// o[q] = line[q·stride] for q in [lo, hi). With the stride a constant (1 and 2, the strides
-// of every layer in the models) the compiler vectorises the loop, stride 2 with shuffles
-// that keep the even elements; a variable stride stays a scalar loop.
-static void gather_row(float* __restrict o, const float* __restrict line, int stride, int lo, int hi) {
-  if (stride == 1)
-    for (int q = lo; q < hi; ++q) o[q] = line[q];
-  else if (stride == 2)
-    for (int q = lo; q < hi; ++q) o[q] = line[2 * q];
+// o[q] = line[q·stride] for q in [lo, hi), or with a mask line m (the fused ReLU's output)
+// o[q] = line[q·stride] where m[q·stride] > 0 and 0 elsewhere, as relu_mask_row computes
+// dY · [y > 0]. With the stride a constant (1 and 2, the strides of every layer in the
+// models) the compiler vectorises the loop, stride 2 with shuffles that keep the even
+// elements; a variable stride stays a scalar loop.
+template <int kStride>
+static void gather_row_as(float* __restrict o, const float* __restrict line, const float* __restrict m, int stride,
+                          int lo, int hi) {
+  const int st = kStride > 0 ? kStride : stride;
+  if (!m)
+    for (int q = lo; q < hi; ++q) o[q] = line[q * st];
   else
-    for (int q = lo; q < hi; ++q) o[q] = line[q * stride];
+    for (int q = lo; q < hi; ++q) {
+      const float d = line[q * st];  // read unconditionally, so the select becomes a blend
+      o[q] = m[q * st] > 0.0f ? d : 0.0f;
+    }
+}
+static void gather_row(float* o, const float* line, const float* m, int stride, int lo, int hi) {
+  if (stride == 1) return gather_row_as<1>(o, line, m, stride, lo, hi);
+  if (stride == 2) return gather_row_as<2>(o, line, m, stride, lo, hi);
+  gather_row_as<0>(o, line, m, stride, lo, hi);
 }
 
 // One row of col per (c, r, s): the pixel each output position (i, p, q) reads through
 // filter tap (r, s) of channel c; 0 where that falls in the padding. Split by rows, each
 // written front to back.
-void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
+void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
   conv_over_rows(g.C * g.R * g.S, row_len, [&](int lo, int hi) {
     for (int row = lo; row < hi; ++row) {
@@ -71,7 +80,7 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
       conv_inside_columns(g, s, &q_lo, &q_hi);
       float* out = col + size_t(row) * row_len;
       for (int i = 0; i < G; ++i) {
-        const float* plane = img + (size_t(n0 + i) * g.C + c) * HW;
+        const size_t plane = (size_t(n0 + i) * g.C + c) * HW;
         for (int p = 0; p < g.P; ++p) {
           float* o = out + size_t(i) * PQ + size_t(p) * g.Q;
           const int ih = p * g.stride - g.pad + r;
@@ -79,14 +88,21 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col) {
             std::fill_n(o, g.Q, 0.0f);
             continue;
           }
-          const float* line = plane + size_t(ih) * g.W;
+          const ptrdiff_t line = ptrdiff_t(plane + size_t(ih) * g.W) + off;  // + off: column q·stride of it
           std::fill(o, o + q_lo, 0.0f);
-          gather_row(o, line + off, g.stride, q_lo, q_hi);
+          gather_row(o, img + line, mask ? mask + line : nullptr, g.stride, q_lo, q_hi);
           std::fill(o + q_hi, o + g.Q, 0.0f);
         }
       }
     }
   });
+}
+
+// The kernels' im2col: for stride 2 with rows of at most 16 floats the row-at-a-time twin
+// (conv_rows.cpp, the same values), otherwise im2col.
+static void im2col_kernel(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask = nullptr) {
+  if (im2col_rows_fits(g)) return im2col_rows(img, g, n0, G, col, mask);
+  im2col(img, g, n0, G, col, mask);
 }
 
 // What col2im_kernel (below) does, one step after the other: start the planes (from the bias
@@ -132,9 +148,12 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
   });
 }
 
-// The kernels' col2im, with the planes' start and the ReLU (Col2imEnds): for stride > 1 the
-// phase-plane twin (col2im_phases.cpp, the same bits), otherwise col2im one step at a time.
+// The kernels' col2im, with the planes' start and the ReLU (Col2imEnds): for stride 2 and
+// images up to 32 wide the row-at-a-time twin (col2im_rows.cpp), for other strides > 1 the
+// phase-plane twin (col2im_phases.cpp), both the same bits; for stride 1 col2im one step
+// at a time.
 static void col2im_kernel(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends) {
+  if (col2im_rows_fits(g)) return col2im_rows(col, g, n0, G, img, ends);
   if (g.stride > 1) return col2im_phases(col, g, n0, G, img, ends);
   col2im_in_steps(col, g, n0, G, img, ends);
 }
@@ -205,19 +224,29 @@ struct ChannelSums {
   std::vector<float> lanes;  // (C, kSumLanes)
   ChannelSums(int C, size_t L) : C(C), L(L), lanes(size_t(C) * kSumLanes, 0.0f) {}
   // Images 0 .. G−1 of t, the row of (image i, channel c) at t + i·image_stride + c·channel_stride.
-  void add(const float* t, int G, size_t image_stride, size_t channel_stride) {
+  // With a mask (the fused ReLU's output, laid out as t) an element counts where the mask
+  // is > 0 and as 0 elsewhere: the sums of relu_mask_row's output, without writing it.
+  void add(const float* t, int G, size_t image_stride, size_t channel_stride, const float* mask = nullptr) {
     conv_over_rows(C, size_t(G) * L, [&](int lo, int hi) {
       for (int c = lo; c < hi; ++c) {
         float* lane = lanes.data() + size_t(c) * kSumLanes;
         for (int i = 0; i < G; ++i) {
-          const float* row = t + size_t(i) * image_stride + size_t(c) * channel_stride;
-          size_t j = 0;
-          for (; j + kSumLanes <= L; j += kSumLanes)
-            for (size_t l = 0; l < kSumLanes; ++l) lane[l] += row[j + l];
-          for (size_t l = 0; j < L; ++j, ++l) lane[l] += row[j];
+          const size_t at = size_t(i) * image_stride + size_t(c) * channel_stride;
+          if (mask)
+            add_line(lane, t + at, mask + at, [](float d, float m) { return m > 0.0f ? d : 0.0f; });
+          else
+            add_line(lane, t + at, t + at, [](float d, float) { return d; });
         }
       }
     });
+  }
+  // lane[l] += f(row[j], m[j]) for j ≡ l (mod kSumLanes), in order of j.
+  template <class F>
+  void add_line(float* __restrict lane, const float* row, const float* m, F f) const {
+    size_t j = 0;
+    for (; j + kSumLanes <= L; j += kSumLanes)
+      for (size_t l = 0; l < kSumLanes; ++l) lane[l] += f(row[j + l], m[j + l]);
+    for (size_t l = 0; j < L; ++j, ++l) lane[l] += f(row[j], m[j]);
   }
   void add_to(float* db) const {
     for (int c = 0; c < C; ++c) {
@@ -229,20 +258,10 @@ struct ChannelSums {
 };
 }  // namespace
 
-// db[c] += Σ_n Σ_l t[n, c, l] (conv.h); with a mask only where it is > 0, summed as the
-// masked tensor would be (through relu_mask_row, a row at a time).
+// db[c] += Σ_n Σ_l t[n, c, l] (conv.h); with a mask only where it is > 0.
 void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db, const float* mask) {
   ChannelSums sums(C, L);
-  if (!mask) {
-    sums.add(t, N, size_t(C) * L, L);
-  } else {
-    std::vector<float> masked(size_t(C) * L);
-    for (int n = 0; n < N; ++n) {  // one image at a time: the sums go image by image anyway
-      const size_t at = size_t(n) * C * L;
-      relu_mask_row(masked.data(), t + at, mask + at, size_t(C) * L);
-      sums.add(masked.data(), 1, size_t(C) * L, L);
-    }
-  }
+  sums.add(t, N, size_t(C) * L, L, mask);
   sums.add_to(db);
 }
 
@@ -257,7 +276,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const C
     const int n = std::min(G, g.N - n0);
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
     float* ym = t_scratch.mat(size_t(g.K) * n * PQ);
-    im2col(x.data(), g, n0, n, col);
+    im2col_kernel(x.data(), g, n0, n, col);
     gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, ym, false);  // Y_m = w · col
     from_channel_major(ym, g.K, PQ, n0, n, b.defined() ? b.data() : nullptr, false, y.data(), relu);
   }
@@ -283,7 +302,7 @@ void conv2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const ConvGeom&
     to_channel_major(dY, g.K, PQ, n0, n, dym, mask);
     if (db) bias_sums.add(dym, n, PQ, size_t(n) * PQ);
     if (dw) {
-      im2col(x.data(), g, n0, n, col);
+      im2col_kernel(x.data(), g, n0, n, col);
       const bool overwrite = dw_first && n0 == 0;
       gemm(Layout::NT, g.K, CRS, n * int(PQ), dym, col, dw, !overwrite);  // dw += dY_m · colᵀ
     }
@@ -330,18 +349,10 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
     const int n = std::min(G, g.N - n0);
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
     float* m = t_scratch.mat(size_t(g.K) * n * PQ);
-    if (mask) {  // the chunk's dY · [y > 0], then im2col of it (as image 0 .. n−1)
-      float* masked = t_scratch.masked(size_t(n) * g.C * HW);
-      conv_over_rows(n * g.C, HW, [&](int lo, int hi) {
-        const size_t at = size_t(lo) * HW, from = size_t(n0) * g.C * HW + at;
-        relu_mask_row(masked + at, dY + from, mask + from, size_t(hi - lo) * HW);
-      });
-      im2col(masked, g, 0, n, col);
-      if (db) bias_sums.add(masked, n, size_t(g.C) * HW, HW);
-    } else {
-      im2col(dY, g, n0, n, col);
-      if (db) bias_sums.add(dY + size_t(n0) * g.C * HW, n, size_t(g.C) * HW, HW);
-    }
+    // col = im2col of dY, or with the fused ReLU of dY · [y > 0], masked as it is read.
+    im2col_kernel(dY, g, n0, n, col, mask);
+    const size_t first = size_t(n0) * g.C * HW;
+    if (db) bias_sums.add(dY + first, n, size_t(g.C) * HW, HW, mask ? mask + first : nullptr);
     if (dx) {
       gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, m, false);  // dX_m = w · col
       from_channel_major(m, g.K, PQ, n0, n, nullptr, !dx_first, dx);  // (+ 0 when written: the same bits)

@@ -69,8 +69,10 @@ void conv_inside_columns(const ConvGeom& g, int s, int* lo, int* hi);
 // With a mask (the fused ReLU's output y, same layout) t[n,c,l] counts only where y > 0.
 void conv_add_channel_sums(const float* t, int N, int C, size_t L, float* db, const float* mask = nullptr);
 
-// The lowering, on images n0 .. n0+G−1 of img (N,C,H,W); col is (C·R·S, G·P·Q).
-void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col);
+// The lowering, on images n0 .. n0+G−1 of img (N,C,H,W); col is (C·R·S, G·P·Q). With a
+// mask (laid out as img) a pixel reads as img where mask > 0 and as 0 elsewhere: the fused
+// ReLU's backward, dY · [y > 0], lowered without being written out first.
+void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask = nullptr);
 // img += the adjoint of im2col applied to col (each pixel sums every col entry read from it).
 void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img);
 // col2im's fast twin for stride > 1 (col2im_phases.cpp): each image plane split into its
@@ -83,6 +85,18 @@ struct Col2imEnds {
   bool relu = false;
 };
 void col2im_phases(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});
+// The fast twins for stride 2 with rows of at most 16 floats (the models' layers; conv_rows.cpp):
+// each output row in one vector register, stored once. col2im_rows sums every image row
+// in two registers (its even and odd pixels), images up to 32 wide; im2col_rows gathers
+// each row of col (P·Q with Q <= 16) from the even lanes of 32 image floats, with
+// mask as im2col's mask below. The same bits as col2im and im2col. *_fits say whether
+// they serve g (else they throw); conv_rows_copy() names the instruction set of the copy
+// they run ("avx512", "avx2" or "plain", following the GEMM kernel).
+bool col2im_rows_fits(const ConvGeom& g);
+void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});
+bool im2col_rows_fits(const ConvGeom& g);
+void im2col_rows(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask = nullptr);
+const char* conv_rows_copy();
 
 // conv2d: x (N,C,H,W), w (K,C,R,S), b (K) -> y (N,K,P,Q); backward adds into x, w, b grads.
 // relu = true is the fused conv2d_relu: y = max(0, conv2d(x)) is applied as the output is
