@@ -149,7 +149,7 @@ void col2im(const float* col, const ConvGeom& g, int n0, int G, float* img) {
 }
 
 // The kernels' col2im, with the planes' start and the ReLU (Col2imEnds): for stride 2 and
-// images up to 32 wide the row-at-a-time twin (col2im_rows.cpp), for other strides > 1 the
+// images up to 32 wide the row-at-a-time twin (conv_rows.cpp), for other strides > 1 the
 // phase-plane twin (col2im_phases.cpp), both the same bits; for stride 1 col2im one step
 // at a time.
 static void col2im_kernel(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends) {
