@@ -214,11 +214,67 @@ __attribute__((always_inline)) inline void im2col_body(const ConvGeom& g, const 
   }
 }
 
+// im2col for 3-wide filters (the models' 3×3): the three rows (c, r, 0 .. 2) of col read
+// the same image line at each (i, p), at columns 2q + s − pad, so one pair of loads from
+// base = the line's column −pad serves all three: tap 0 takes the even lanes of base, tap
+// 1 the odd ones, tap 2 the even ones moved down by one lane (base[2q + 2]). Filter rows
+// lo .. hi−1 ((c, r) = (group / R, group mod R)); needs Q <= 15 (tap 2 then reads at most
+// base[30]).
+__attribute__((always_inline)) inline void im2col3_body(const ConvGeom& g, const float* img, const float* mask, int n0,
+                                                        int G, float* col, int lo, int hi) {
+  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
+  const ptrdiff_t img_size = ptrdiff_t(size_t(n0 + G) * g.C * HW);  // the images this call reads
+  const Lanes zero = {};
+  Mask inside[3];  // per tap: lanes q_lo <= q < q_hi read the image, the others the padding's 0
+  for (int s = 0; s < 3; ++s) {
+    int q_lo, q_hi;
+    conv_inside_columns(g, s, &q_lo, &q_hi);
+    for (int q = 0; q < kLanes; ++q) inside[s][q] = q >= q_lo && q < q_hi ? -1 : 0;
+  }
+  // The taps' lanes from the even (E) and odd (O) lanes of base: E, O, and E moved down one.
+  auto taps = [](const Lanes& a, const Lanes& b, Lanes& t0, Lanes& t1, Lanes& t2) {
+    t0 = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    t1 = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    t2 = __builtin_shufflevector(a, b, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 30);
+  };
+  for (int group = lo; group < hi; ++group) {
+    const int c = group / g.R, r = group % g.R;
+    float* out = col + size_t(group) * 3 * row_len;  // row (c, r, 0); (c, r, s) is s·row_len further
+    for (int i = 0; i < G; ++i) {
+      const size_t plane = (size_t(n0 + i) * g.C + c) * HW;
+      for (int p = 0; p < g.P; ++p) {
+        float* o = out + size_t(i) * PQ + size_t(p) * g.Q;
+        const int ih = p * 2 - g.pad + r;
+        if (ih < 0 || ih >= g.H) {
+          for (int s = 0; s < 3; ++s) store_lanes(o + s * row_len, zero, g.Q);
+          continue;
+        }
+        const ptrdiff_t at = ptrdiff_t(plane + size_t(ih) * g.W) - g.pad;
+        Lanes a, b, v[3];
+        load_lanes(a, img, at, img_size);
+        load_lanes(b, img, at + kLanes, img_size);
+        taps(a, b, v[0], v[1], v[2]);
+        if (mask) {
+          Lanes m[3];
+          load_lanes(a, mask, at, img_size);
+          load_lanes(b, mask, at + kLanes, img_size);
+          taps(a, b, m[0], m[1], m[2]);
+          for (int s = 0; s < 3; ++s) v[s] = m[s] > 0.0f ? v[s] : zero;  // relu_mask_row's select
+        }
+        for (int s = 0; s < 3; ++s) store_lanes(o + s * row_len, inside[s] ? v[s] : zero, g.Q);
+      }
+    }
+  }
+}
+
 void col2im_plain(const Plan& pl, const float* col, int n0, int G, float* img, const Col2imEnds& ends, int lo, int hi) {
   col2im_body(pl, col, n0, G, img, ends, lo, hi);
 }
 void im2col_plain(const ConvGeom& g, const float* img, const float* mask, int n0, int G, float* col, int lo, int hi) {
   im2col_body(g, img, mask, n0, G, col, lo, hi);
+}
+void im2col3_plain(const ConvGeom& g, const float* img, const float* mask, int n0, int G, float* col, int lo, int hi) {
+  im2col3_body(g, img, mask, n0, G, col, lo, hi);
 }
 #if defined(__x86_64__)
 __attribute__((target("avx2"))) void col2im_avx2(const Plan& pl, const float* col, int n0, int G, float* img,
@@ -229,6 +285,10 @@ __attribute__((target("avx2"))) void im2col_avx2(const ConvGeom& g, const float*
                                                  float* col, int lo, int hi) {
   im2col_body(g, img, mask, n0, G, col, lo, hi);
 }
+__attribute__((target("avx2"))) void im2col3_avx2(const ConvGeom& g, const float* img, const float* mask, int n0, int G,
+                                                  float* col, int lo, int hi) {
+  im2col3_body(g, img, mask, n0, G, col, lo, hi);
+}
 __attribute__((target("avx512f"))) void col2im_avx512(const Plan& pl, const float* col, int n0, int G, float* img,
                                                       const Col2imEnds& ends, int lo, int hi) {
   col2im_body(pl, col, n0, G, img, ends, lo, hi);
@@ -237,20 +297,25 @@ __attribute__((target("avx512f"))) void im2col_avx512(const ConvGeom& g, const f
                                                       int G, float* col, int lo, int hi) {
   im2col_body(g, img, mask, n0, G, col, lo, hi);
 }
+__attribute__((target("avx512f"))) void im2col3_avx512(const ConvGeom& g, const float* img, const float* mask, int n0,
+                                                       int G, float* col, int lo, int hi) {
+  im2col3_body(g, img, mask, n0, G, col, lo, hi);
+}
 #endif
 
 struct Copy {
   const char* name;
   void (*col2im)(const Plan&, const float*, int, int, float*, const Col2imEnds&, int, int);
   void (*im2col)(const ConvGeom&, const float*, const float*, int, int, float*, int, int);
+  void (*im2col3)(const ConvGeom&, const float*, const float*, int, int, float*, int, int);  // S = 3, Q <= 15
 };
 
 // The copy for the GEMM kernel's instruction set (it is only ever one this CPU supports).
 const Copy& active_copy() {
-  static const Copy plain{"plain", col2im_plain, im2col_plain};
+  static const Copy plain{"plain", col2im_plain, im2col_plain, im2col3_plain};
 #if defined(__x86_64__)
-  static const Copy avx2{"avx2", col2im_avx2, im2col_avx2};
-  static const Copy avx512{"avx512", col2im_avx512, im2col_avx512};
+  static const Copy avx2{"avx2", col2im_avx2, im2col_avx2, im2col3_avx2};
+  static const Copy avx512{"avx512", col2im_avx512, im2col_avx512, im2col3_avx512};
   const char* kernel = gemm_kernel_name();
   if (std::strcmp(kernel, "avx512") == 0) return avx512;
   if (std::strcmp(kernel, "avx2") == 0) return avx2;
@@ -281,6 +346,9 @@ void im2col_rows(const float* img, const ConvGeom& g, int n0, int G, float* col,
     throw std::invalid_argument("im2col_rows: stride " + std::to_string(g.stride) + ", " + std::to_string(g.Q) +
                                 " output columns; it serves stride 2, at most 16 columns (im2col serves the rest)");
   const Copy& copy = active_copy();
+  if (g.S == 3 && g.Q <= kLanes - 1)  // the three taps of a filter row from one pair of loads
+    return conv_over_rows(g.C * g.R, size_t(3) * G * g.P * g.Q,
+                          [&](int lo, int hi) { copy.im2col3(g, img, mask, n0, G, col, lo, hi); });
   conv_over_rows(g.C * g.R * g.S, size_t(G) * g.P * g.Q,
                  [&](int lo, int hi) { copy.im2col(g, img, mask, n0, G, col, lo, hi); });
 }
