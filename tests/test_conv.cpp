@@ -249,19 +249,19 @@ TEST_CASE("conv kernels: the results are bit-identical on 1 and 2 threads") {
   set_num_threads(saved);
 }
 
-// The GEMM kernels this CPU runs, each with the name of the copy of conv_rows.cpp and the
-// stencil's sums it selects ("portable" runs the plain copies).
-static std::vector<std::pair<std::string, std::string>> kernels_and_copies() {
-  std::vector<std::pair<std::string, std::string>> list{{"portable", "plain"}};
+// The GEMM kernels this CPU runs, each with whether conv_rows.cpp's kernels run with it
+// (the avx512 kernel only).
+static std::vector<std::pair<std::string, bool>> kernels_and_rows() {
+  std::vector<std::pair<std::string, bool>> list{{"portable", false}};
 #if defined(__x86_64__)
-  if (kernels::cpu_has_avx2_fma()) list.push_back({"avx2", "avx2"});
-  if (kernels::cpu_has_avx512()) list.push_back({"avx512", "avx512"});
+  if (kernels::cpu_has_avx2_fma()) list.push_back({"avx2", false});
+  if (kernels::cpu_has_avx512()) list.push_back({"avx512", true});
 #endif
   return list;
 }
 
-// col2im_phases (stride > 1) and col2im_rows (stride 2, images up to 32 wide; each of its
-// copies) add the same numbers in the same order as col2im, so the results must agree to
+// col2im_phases (stride > 1) and col2im_rows (stride 2, images up to 32 wide; the avx512
+// kernel, the others refuse it) add the same numbers in the same order as col2im, so the results must agree to
 // the bit: into what the image holds, and starting over from the bias (or 0) with the ReLU
 // after, where the image's old contents (NaN here) must not leak in. Strides 2 and 3,
 // padding 0 to 2, kernels 1 to 5, odd and non-square sides, 1 to 33 wide, a chunk that
@@ -274,11 +274,19 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
                             geometry(3, 2, 11, 10, 1, 4, 4, 3, 2), geometry(3, 32, 28, 28, 1, 3, 3, 2, 1),
                             geometry(3, 2, 32, 31, 1, 3, 3, 2, 1), geometry(3, 2, 6, 33, 1, 3, 3, 2, 1),
                             geometry(3, 2, 1, 1, 1, 1, 1, 2, 0)};
-  CHECK(kernels::col2im_rows_fits(geoms[6]));        // 31 wide: 16 even pixels, one full register
-  CHECK_FALSE(kernels::col2im_rows_fits(geoms[7]));  // 33 wide: col2im_phases
-  CHECK_FALSE(kernels::col2im_rows_fits(geoms[2]));  // stride 3
-  CHECK_THROWS_WITH_AS(kernels::col2im_rows(nullptr, geoms[7], 0, 1, nullptr), doctest::Contains("width 33"),
-                       std::invalid_argument);
+  for (const auto& [kernel, rows] : kernels_and_rows()) {
+    CAPTURE(kernel);
+    gemm_force_kernel(kernel.c_str());
+    CHECK(kernels::col2im_rows_fits(geoms[6]) == rows);  // 31 wide: 16 even pixels, one full register
+    CHECK_FALSE(kernels::col2im_rows_fits(geoms[7]));     // 33 wide: col2im_phases
+    CHECK_FALSE(kernels::col2im_rows_fits(geoms[2]));     // stride 3
+    CHECK_THROWS_WITH_AS(kernels::col2im_rows(nullptr, geoms[7], 0, 1, nullptr), doctest::Contains("width 33"),
+                         std::invalid_argument);
+    if (!rows)
+      CHECK_THROWS_WITH_AS(kernels::col2im_rows(nullptr, geoms[6], 0, 1, nullptr),
+                           doctest::Contains("only with the avx512 GEMM kernel"), std::invalid_argument);
+  }
+  gemm_force_kernel("auto");
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (const ConvGeom& g : geoms) {
@@ -299,12 +307,11 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
       kernels::col2im(col.data(), g, n0, G, plain.data());
       kernels::col2im_phases(col.data(), g, n0, G, fast.data());
       CHECK(fast == plain);  // added into the image
-      const bool rows = kernels::col2im_rows_fits(g);
-      for (const auto& [kernel, copy] : kernels_and_copies()) {
-        if (!rows) break;
+      for (const auto& [kernel, rows] : kernels_and_rows()) {
         CAPTURE(kernel);
         gemm_force_kernel(kernel.c_str());
-        CHECK(std::string(kernels::conv_rows_copy()) == copy);
+        CHECK(kernels::conv_rows_available() == rows);
+        if (!kernels::col2im_rows_fits(g)) continue;
         std::vector<float> fast_rows = start.to_vector();
         kernels::col2im_rows(col.data(), g, n0, G, fast_rows.data());
         CHECK(fast_rows == plain);
@@ -323,10 +330,10 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
         std::vector<float> got_rows = got;
         kernels::col2im_phases(col.data(), g, n0, G, got.data(), {true, with_bias ? bias.data() : nullptr, true});
         CHECK(got == expect);  // started over, ReLU after; image 0 untouched
-        for (const auto& [kernel, copy] : kernels_and_copies()) {
-          if (!rows) break;
+        for (const auto& [kernel, rows] : kernels_and_rows()) {
           CAPTURE(kernel);
           gemm_force_kernel(kernel.c_str());
+          if (!kernels::col2im_rows_fits(g)) continue;
           std::vector<float> again = got_rows;
           kernels::col2im_rows(col.data(), g, n0, G, again.data(), {true, with_bias ? bias.data() : nullptr, true});
           CHECK(again == expect);
@@ -338,7 +345,7 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
   set_num_threads(saved);
 }
 
-// im2col_rows (stride 2, at most 16 output columns; each of its copies) gathers the same
+// im2col_rows (stride 2, at most 16 output columns; the avx512 kernel) gathers the same
 // values as im2col: the image's pixels, 0 in the padding, and with a mask dY · [y > 0] as
 // relu_mask_row makes it (the mask holds zeros, negatives and a NaN, which all read as 0).
 // Padding 0 to 2, kernels 1 to 5, odd sides, 16 columns exactly, a chunk that starts at
@@ -349,15 +356,19 @@ TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the
                             geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),  geometry(3, 2, 11, 10, 1, 4, 4, 2, 2),
                             geometry(3, 32, 28, 28, 1, 3, 3, 2, 1), geometry(3, 2, 32, 31, 1, 3, 3, 2, 1),
                             geometry(3, 1, 3, 3, 1, 3, 3, 2, 0),  geometry(3, 2, 7, 33, 1, 3, 3, 2, 1)};
-  CHECK(kernels::im2col_rows_fits(geoms[5]));        // 16 output columns
-  CHECK_FALSE(kernels::im2col_rows_fits(geoms[7]));  // 17: im2col
-  CHECK_FALSE(kernels::im2col_rows_fits(geometry(1, 1, 9, 9, 1, 3, 3, 1, 1)));  // stride 1
-  CHECK_THROWS_WITH_AS(kernels::im2col_rows(nullptr, geoms[7], 0, 1, nullptr), doctest::Contains("17 output columns"),
-                       std::invalid_argument);
+  for (const auto& [kernel, rows] : kernels_and_rows()) {
+    CAPTURE(kernel);
+    gemm_force_kernel(kernel.c_str());
+    CHECK(kernels::im2col_rows_fits(geoms[5]) == rows);  // 16 output columns
+    CHECK_FALSE(kernels::im2col_rows_fits(geoms[7]));     // 17: im2col
+    CHECK_FALSE(kernels::im2col_rows_fits(geometry(1, 1, 9, 9, 1, 3, 3, 1, 1)));  // stride 1
+    CHECK_THROWS_WITH_AS(kernels::im2col_rows(nullptr, geoms[7], 0, 1, nullptr),
+                         doctest::Contains("17 output columns"), std::invalid_argument);
+  }
+  gemm_force_kernel("auto");
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (const ConvGeom& g : geoms) {
-      if (!kernels::im2col_rows_fits(g)) continue;
       CAPTURE(threads);
       CAPTURE(g.C);
       CAPTURE(g.H);
@@ -376,10 +387,10 @@ TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the
         CAPTURE(mask != nullptr);
         std::vector<float> plain(cols, -7.0f);
         kernels::im2col(img.data(), g, n0, G, plain.data(), mask);
-        for (const auto& [kernel, copy] : kernels_and_copies()) {
+        for (const auto& [kernel, rows] : kernels_and_rows()) {
           CAPTURE(kernel);
           gemm_force_kernel(kernel.c_str());
-          CHECK(std::string(kernels::conv_rows_copy()) == copy);
+          if (!kernels::im2col_rows_fits(g)) continue;
           std::vector<float> fast(cols, 7.0f);  // every entry must be written
           kernels::im2col_rows(img.data(), g, n0, G, fast.data(), mask);
           CHECK(fast == plain);

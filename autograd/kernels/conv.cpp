@@ -18,15 +18,18 @@ namespace aet::kernels {
 
 namespace {
 struct Scratch {
-  PackBuffer col_buffer, mat_buffer;
-  size_t col_floats = 0, mat_floats = 0;
+  PackBuffer col_buffer, mat_buffer, masked_buffer;
+  size_t col_floats = 0, mat_floats = 0, masked_floats = 0;
   float* col(size_t n) { col_floats = std::max(col_floats, n); return col_buffer.get(n); }
   float* mat(size_t n) { mat_floats = std::max(mat_floats, n); return mat_buffer.get(n); }
+  // A chunk's masked output gradient (the fused ReLU's backward of conv_transpose2d, where
+  // im2col_rows does not serve).
+  float* masked(size_t n) { masked_floats = std::max(masked_floats, n); return masked_buffer.get(n); }
 };
 thread_local Scratch t_scratch;
 }  // namespace
 
-size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats; }
+size_t conv_scratch_floats() { return t_scratch.col_floats + t_scratch.mat_floats + t_scratch.masked_floats; }
 
 int conv_images_per_chunk(const ConvGeom& g) {
   const size_t per_image = size_t(std::max(g.C * g.R * g.S, g.K)) * size_t(g.P) * size_t(g.Q);
@@ -349,10 +352,22 @@ void conv_transpose2d_backward(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const
     const int n = std::min(G, g.N - n0);
     float* col = t_scratch.col(size_t(CRS) * n * PQ);
     float* m = t_scratch.mat(size_t(g.K) * n * PQ);
-    // col = im2col of dY, or with the fused ReLU of dY · [y > 0], masked as it is read.
-    im2col_kernel(dY, g, n0, n, col, mask);
+    // col = im2col of dY, or with the fused ReLU of dY · [y > 0]: masked as it is read by
+    // im2col_rows; for im2col, whose gather would read both arrays once per filter tap,
+    // written out first (the same values either way).
     const size_t first = size_t(n0) * g.C * HW;
-    if (db) bias_sums.add(dY + first, n, size_t(g.C) * HW, HW, mask ? mask + first : nullptr);
+    if (mask && !im2col_rows_fits(g)) {
+      float* masked = t_scratch.masked(size_t(n) * g.C * HW);
+      conv_over_rows(n * g.C, HW, [&](int lo, int hi) {
+        const size_t at = size_t(lo) * HW;
+        relu_mask_row(masked + at, dY + first + at, mask + first + at, size_t(hi - lo) * HW);
+      });
+      im2col(masked, g, 0, n, col);
+      if (db) bias_sums.add(masked, n, size_t(g.C) * HW, HW);
+    } else {
+      im2col_kernel(dY, g, n0, n, col, mask);
+      if (db) bias_sums.add(dY + first, n, size_t(g.C) * HW, HW, mask ? mask + first : nullptr);
+    }
     if (dx) {
       gemm(Layout::NN, g.K, n * int(PQ), CRS, w.data(), col, m, false);  // dX_m = w · col
       from_channel_major(m, g.K, PQ, n0, n, nullptr, !dx_first, dx);  // (+ 0 when written: the same bits)

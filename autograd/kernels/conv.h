@@ -86,17 +86,17 @@ struct Col2imEnds {
 };
 void col2im_phases(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});
 // The fast twins for stride 2 with rows of at most 16 floats (the models' layers; conv_rows.cpp):
-// each output row in one vector register, stored once. col2im_rows sums every image row
+// each output row in one AVX-512 register, stored once. col2im_rows sums every image row
 // in two registers (its even and odd pixels), images up to 32 wide; im2col_rows gathers
-// each row of col (P·Q with Q <= 16) from the even lanes of 32 image floats, with
-// mask as im2col's mask below. The same bits as col2im and im2col. *_fits say whether
-// they serve g (else they throw); conv_rows_copy() names the instruction set of the copy
-// they run ("avx512", "avx2" or "plain", following the GEMM kernel).
+// each row of col (P·Q with Q <= 16) from the even lanes of 32 image floats, with mask as
+// im2col's mask below. The same bits as col2im and im2col. They run only with the avx512
+// GEMM kernel (conv_rows_available()); *_fits say whether they serve g on this run (else
+// they throw), and the kernels fall back to im2col and col2im_phases where not.
+bool conv_rows_available();
 bool col2im_rows_fits(const ConvGeom& g);
 void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});
 bool im2col_rows_fits(const ConvGeom& g);
 void im2col_rows(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask = nullptr);
-const char* conv_rows_copy();
 
 // conv2d: x (N,C,H,W), w (K,C,R,S), b (K) -> y (N,K,P,Q); backward adds into x, w, b grads.
 // relu = true is the fused conv2d_relu: y = max(0, conv2d(x)) is applied as the output is

@@ -18,9 +18,12 @@
 // (tests/test_conv.cpp). Rows too long for one register, and other strides, take im2col
 // and col2im_phases.
 //
-// The vectors are GCC's and clang's vector types, compiled once per instruction set as in
-// stencil_sums.cpp and chosen by the GEMM kernel, so AET_GEMM_KERNEL=avx2 runs an AVX2
-// laptop's code here too.
+// The vectors are GCC's and clang's vector types, compiled for AVX-512 only and run only
+// with the avx512 GEMM kernel. Without AVX-512 a 16-float vector is split into pieces,
+// and its shuffles and selects became element-by-element code: the same kernels compiled
+// for AVX2 ran 14× slower than with AVX-512 and 7× slower than col2im_phases
+// (bench/RESULTS.md, round 12). With other kernels (AET_GEMM_KERNEL=avx2 included) im2col
+// and col2im_phases serve, as before.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -36,6 +39,8 @@ namespace aet::kernels {
 namespace {
 
 constexpr int kLanes = 16;
+
+#if defined(__x86_64__)
 using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 using Mask = int __attribute__((vector_size(kLanes * sizeof(int))));
 
@@ -267,28 +272,6 @@ __attribute__((always_inline)) inline void im2col3_body(const ConvGeom& g, const
   }
 }
 
-void col2im_plain(const Plan& pl, const float* col, int n0, int G, float* img, const Col2imEnds& ends, int lo, int hi) {
-  col2im_body(pl, col, n0, G, img, ends, lo, hi);
-}
-void im2col_plain(const ConvGeom& g, const float* img, const float* mask, int n0, int G, float* col, int lo, int hi) {
-  im2col_body(g, img, mask, n0, G, col, lo, hi);
-}
-void im2col3_plain(const ConvGeom& g, const float* img, const float* mask, int n0, int G, float* col, int lo, int hi) {
-  im2col3_body(g, img, mask, n0, G, col, lo, hi);
-}
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) void col2im_avx2(const Plan& pl, const float* col, int n0, int G, float* img,
-                                                 const Col2imEnds& ends, int lo, int hi) {
-  col2im_body(pl, col, n0, G, img, ends, lo, hi);
-}
-__attribute__((target("avx2"))) void im2col_avx2(const ConvGeom& g, const float* img, const float* mask, int n0, int G,
-                                                 float* col, int lo, int hi) {
-  im2col_body(g, img, mask, n0, G, col, lo, hi);
-}
-__attribute__((target("avx2"))) void im2col3_avx2(const ConvGeom& g, const float* img, const float* mask, int n0, int G,
-                                                  float* col, int lo, int hi) {
-  im2col3_body(g, img, mask, n0, G, col, lo, hi);
-}
 __attribute__((target("avx512f"))) void col2im_avx512(const Plan& pl, const float* col, int n0, int G, float* img,
                                                       const Col2imEnds& ends, int lo, int hi) {
   col2im_body(pl, col, n0, G, img, ends, lo, hi);
@@ -301,56 +284,59 @@ __attribute__((target("avx512f"))) void im2col3_avx512(const ConvGeom& g, const 
                                                        int G, float* col, int lo, int hi) {
   im2col3_body(g, img, mask, n0, G, col, lo, hi);
 }
-#endif
-
-struct Copy {
-  const char* name;
-  void (*col2im)(const Plan&, const float*, int, int, float*, const Col2imEnds&, int, int);
-  void (*im2col)(const ConvGeom&, const float*, const float*, int, int, float*, int, int);
-  void (*im2col3)(const ConvGeom&, const float*, const float*, int, int, float*, int, int);  // S = 3, Q <= 15
-};
-
-// The copy for the GEMM kernel's instruction set (it is only ever one this CPU supports).
-const Copy& active_copy() {
-  static const Copy plain{"plain", col2im_plain, im2col_plain, im2col3_plain};
-#if defined(__x86_64__)
-  static const Copy avx2{"avx2", col2im_avx2, im2col_avx2, im2col3_avx2};
-  static const Copy avx512{"avx512", col2im_avx512, im2col_avx512, im2col3_avx512};
-  const char* kernel = gemm_kernel_name();
-  if (std::strcmp(kernel, "avx512") == 0) return avx512;
-  if (std::strcmp(kernel, "avx2") == 0) return avx2;
-#endif
-  return plain;
-}
 
 }  // namespace
 
-bool col2im_rows_fits(const ConvGeom& g) { return g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8; }
-bool im2col_rows_fits(const ConvGeom& g) { return g.stride == 2 && g.Q <= kLanes; }
+bool conv_rows_available() { return std::strcmp(gemm_kernel_name(), "avx512") == 0; }
 
-const char* conv_rows_copy() { return active_copy().name; }
+#else  // no AVX-512 copy: im2col and col2im_phases serve every geometry
+
+}  // namespace
+
+bool conv_rows_available() { return false; }
+
+#endif
+
+bool col2im_rows_fits(const ConvGeom& g) {
+  return conv_rows_available() && g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8;
+}
+bool im2col_rows_fits(const ConvGeom& g) { return conv_rows_available() && g.stride == 2 && g.Q <= kLanes; }
+
+// Why a call that does not fit is refused, for the message.
+static std::string refusal(const char* what) {
+  return std::string(what) + (conv_rows_available() ? "" : "; and it runs only with the avx512 GEMM kernel, this run uses " +
+                                                               std::string(gemm_kernel_name()));
+}
 
 void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends) {
   if (!col2im_rows_fits(g))
-    throw std::invalid_argument("col2im_rows: stride " + std::to_string(g.stride) + ", width " + std::to_string(g.W) +
-                                ", " + std::to_string(g.S) + " filter columns; it serves stride 2, width <= 32, "
-                                "at most 8 columns (col2im_phases serves the rest)");
+    throw std::invalid_argument(refusal(("col2im_rows: stride " + std::to_string(g.stride) + ", width " +
+                                         std::to_string(g.W) + ", " + std::to_string(g.S) +
+                                         " filter columns; it serves stride 2, width <= 32, at most 8 columns "
+                                         "(col2im_phases serves the rest)").c_str()));
+#if defined(__x86_64__)
   const Plan plan(g);
-  const Copy& copy = active_copy();
   conv_over_rows(g.C * G, size_t(g.R) * g.S * size_t(g.P) * g.Q,
-                 [&](int lo, int hi) { copy.col2im(plan, col, n0, G, img, ends, lo, hi); });
+                 [&](int lo, int hi) { col2im_avx512(plan, col, n0, G, img, ends, lo, hi); });
+#else
+  (void)col, (void)n0, (void)G, (void)img, (void)ends;
+#endif
 }
 
 void im2col_rows(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask) {
   if (!im2col_rows_fits(g))
-    throw std::invalid_argument("im2col_rows: stride " + std::to_string(g.stride) + ", " + std::to_string(g.Q) +
-                                " output columns; it serves stride 2, at most 16 columns (im2col serves the rest)");
-  const Copy& copy = active_copy();
+    throw std::invalid_argument(refusal(("im2col_rows: stride " + std::to_string(g.stride) + ", " +
+                                         std::to_string(g.Q) + " output columns; it serves stride 2, at most 16 "
+                                         "columns (im2col serves the rest)").c_str()));
+#if defined(__x86_64__)
   if (g.S == 3 && g.Q <= kLanes - 1)  // the three taps of a filter row from one pair of loads
     return conv_over_rows(g.C * g.R, size_t(3) * G * g.P * g.Q,
-                          [&](int lo, int hi) { copy.im2col3(g, img, mask, n0, G, col, lo, hi); });
+                          [&](int lo, int hi) { im2col3_avx512(g, img, mask, n0, G, col, lo, hi); });
   conv_over_rows(g.C * g.R * g.S, size_t(G) * g.P * g.Q,
-                 [&](int lo, int hi) { copy.im2col(g, img, mask, n0, G, col, lo, hi); });
+                 [&](int lo, int hi) { im2col_avx512(g, img, mask, n0, G, col, lo, hi); });
+#else
+  (void)img, (void)n0, (void)G, (void)col, (void)mask;
+#endif
 }
 
 }  // namespace aet::kernels
