@@ -16,6 +16,7 @@
 #include "autograd/gemm.h"
 #include "autograd/kernels/conv.h"
 #include "autograd/kernels/cpu_features.h"
+#include "autograd/kernels/rows.h"
 #include "autograd/kernels/stencil_sums.h"
 #include "autograd/ops.h"
 #include "autograd/thread_pool.h"
@@ -260,37 +261,60 @@ static std::vector<std::pair<std::string, bool>> kernels_and_rows() {
   return list;
 }
 
+// Bit for bit, not ==: −0 and +0 compare equal, and a kernel that adds + 0 where it should
+// leave a pixel alone turns one into the other.
+static bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Uniform values in [-1, 1) with a −0 every `every` entries.
+static Tensor uniform_with_negative_zeros(const Shape& shape, Rng& rng, size_t every) {
+  Tensor t = Tensor::uniform(shape, rng, -1, 1);
+  for (size_t j = 0; j < t.size(); j += every) t.data()[j] = -0.0f;
+  return t;
+}
+
+// relu_row's ReLU, v > 0 ? v : 0 (std::max(v, 0.0f) keeps a −0).
+static float relu_of(float v) { return v > 0.0f ? v : 0.0f; }
+
 // col2im_phases (stride > 1) and col2im_rows (stride 2, images up to 32 wide; the avx512
-// kernel, the others refuse it) add the same numbers in the same order as col2im, so the results must agree to
-// the bit: into what the image holds, and starting over from the bias (or 0) with the ReLU
-// after, where the image's old contents (NaN here) must not leak in. Strides 2 and 3,
-// padding 0 to 2, kernels 1 to 5, odd and non-square sides, 1 to 33 wide, a chunk that
-// starts at image 1 of 3, at 1 and 2 threads (the 28×28 geometry is above the threading
-// threshold).
+// kernel, the others refuse it) add the same numbers in the same order as col2im, so the
+// results must agree to the bit, −0 included: added into what the image holds, and started
+// over (from the bias, or 0; with and without the ReLU after), where the image's old
+// contents (NaN here) must not leak in. Strides 2 and 3, padding 0 to 2, kernels 1 to 5,
+// odd and non-square sides, 1 to 33 wide (32: the odd pixels fill a register), a chunk of
+// images 1 and 2 of 3 or 4, at 1 and 2 threads (the 28×28 geometry is above the
+// threading threshold).
 TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and 2 threads") {
   const int saved = num_threads();
-  const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),  geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
-                            geometry(3, 1, 7, 5, 1, 2, 3, 3, 1),  geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),
+  const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),   geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
+                            geometry(3, 1, 7, 5, 1, 2, 3, 3, 1),   geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),
                             geometry(3, 2, 11, 10, 1, 4, 4, 3, 2), geometry(3, 32, 28, 28, 1, 3, 3, 2, 1),
-                            geometry(3, 2, 32, 31, 1, 3, 3, 2, 1), geometry(3, 2, 6, 33, 1, 3, 3, 2, 1),
-                            geometry(3, 2, 1, 1, 1, 1, 1, 2, 0)};
+                            geometry(4, 2, 32, 31, 1, 3, 3, 2, 1), geometry(3, 2, 6, 33, 1, 3, 3, 2, 1),
+                            geometry(3, 2, 1, 1, 1, 1, 1, 2, 0),   geometry(4, 2, 6, 32, 1, 3, 3, 2, 1),
+                            geometry(4, 2, 9, 30, 1, 4, 4, 2, 1),  geometry(4, 2, 7, 13, 1, 3, 3, 2, 2),
+                            geometry(3, 1, 9, 9, 1, 3, 9, 2, 1)};
   for (const auto& [kernel, rows] : kernels_and_rows()) {
     CAPTURE(kernel);
     gemm_force_kernel(kernel.c_str());
     CHECK(kernels::col2im_rows_fits(geoms[6]) == rows);  // 31 wide: 16 even pixels, one full register
+    CHECK(kernels::col2im_rows_fits(geoms[9]) == rows);  // 32 wide: 16 odd ones too
     CHECK_FALSE(kernels::col2im_rows_fits(geoms[7]));     // 33 wide: col2im_phases
     CHECK_FALSE(kernels::col2im_rows_fits(geoms[2]));     // stride 3
+    CHECK_FALSE(kernels::col2im_rows_fits(geoms[12]));    // 9 filter columns
     CHECK_THROWS_WITH_AS(kernels::col2im_rows(nullptr, geoms[7], 0, 1, nullptr), doctest::Contains("width 33"),
                          std::invalid_argument);
     if (!rows)
       CHECK_THROWS_WITH_AS(kernels::col2im_rows(nullptr, geoms[6], 0, 1, nullptr),
-                           doctest::Contains("only with the avx512 GEMM kernel"), std::invalid_argument);
+                           doctest::Contains("set AET_GEMM_KERNEL=avx512"), std::invalid_argument);
   }
   gemm_force_kernel("auto");
+  const kernels::Col2imEnds ends[] = {{}, {true, nullptr, false}, {true, nullptr, true}};
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (const ConvGeom& g : geoms) {
       CAPTURE(threads);
+      CAPTURE(g.N);
       CAPTURE(g.C);
       CAPTURE(g.H);
       CAPTURE(g.W);
@@ -301,61 +325,63 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
       const int n0 = 1, G = 2;
       const size_t HW = size_t(g.H) * g.W, cols = size_t(g.C) * g.R * g.S * G * g.P * g.Q;
       Rng rng(61);
-      Tensor col = Tensor::uniform({int(cols)}, rng, -1, 1), start = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1);
-      Tensor bias = Tensor::uniform({g.C}, rng, -1, 1);
-      std::vector<float> plain = start.to_vector(), fast = plain;
-      kernels::col2im(col.data(), g, n0, G, plain.data());
-      kernels::col2im_phases(col.data(), g, n0, G, fast.data());
-      CHECK(fast == plain);  // added into the image
-      for (const auto& [kernel, rows] : kernels_and_rows()) {
-        CAPTURE(kernel);
-        gemm_force_kernel(kernel.c_str());
-        CHECK(kernels::conv_rows_available() == rows);
-        if (!kernels::col2im_rows_fits(g)) continue;
-        std::vector<float> fast_rows = start.to_vector();
-        kernels::col2im_rows(col.data(), g, n0, G, fast_rows.data());
-        CHECK(fast_rows == plain);
-      }
-      gemm_force_kernel("auto");
-      for (bool with_bias : {false, true}) {
-        CAPTURE(with_bias);
-        std::vector<float> expect = start.to_vector();
-        for (int i = n0; i < n0 + G; ++i)
-          for (int c = 0; c < g.C; ++c)
-            std::fill_n(expect.begin() + (size_t(i) * g.C + c) * HW, HW, with_bias ? bias.data()[c] : 0.0f);
-        kernels::col2im(col.data(), g, n0, G, expect.data());
-        for (size_t j = size_t(n0) * g.C * HW; j < size_t(n0 + G) * g.C * HW; ++j) expect[j] = std::max(expect[j], 0.0f);
-        std::vector<float> got = start.to_vector();
-        std::fill(got.begin() + size_t(n0) * g.C * HW, got.begin() + size_t(n0 + G) * g.C * HW, std::nanf(""));
-        std::vector<float> got_rows = got;
-        kernels::col2im_phases(col.data(), g, n0, G, got.data(), {true, with_bias ? bias.data() : nullptr, true});
-        CHECK(got == expect);  // started over, ReLU after; image 0 untouched
-        for (const auto& [kernel, rows] : kernels_and_rows()) {
-          CAPTURE(kernel);
-          gemm_force_kernel(kernel.c_str());
-          if (!kernels::col2im_rows_fits(g)) continue;
-          std::vector<float> again = got_rows;
-          kernels::col2im_rows(col.data(), g, n0, G, again.data(), {true, with_bias ? bias.data() : nullptr, true});
-          CHECK(again == expect);
+      Tensor col = uniform_with_negative_zeros({int(cols)}, rng, 11);
+      Tensor start = uniform_with_negative_zeros({g.N, g.C, g.H, g.W}, rng, 13);
+      Tensor bias = uniform_with_negative_zeros({g.C}, rng, 2);  // bias[0] = −0
+      for (kernels::Col2imEnds e : ends)
+        for (bool with_bias : {false, true}) {
+          if (!e.overwrite && with_bias) continue;  // the bias is where a plane starts over
+          e.bias = with_bias ? bias.data() : nullptr;
+          CAPTURE(e.overwrite);
+          CAPTURE(e.relu);
+          CAPTURE(with_bias);
+          // The expected planes: col2im (the plain twin) after the start, then the ReLU.
+          std::vector<float> expect = start.to_vector();
+          if (e.overwrite)
+            for (int i = n0; i < n0 + G; ++i)
+              for (int c = 0; c < g.C; ++c)
+                std::fill_n(expect.begin() + (size_t(i) * g.C + c) * HW, HW, with_bias ? bias.data()[c] : 0.0f);
+          kernels::col2im(col.data(), g, n0, G, expect.data());
+          if (e.relu)
+            for (size_t j = size_t(n0) * g.C * HW; j < size_t(n0 + G) * g.C * HW; ++j) expect[j] = relu_of(expect[j]);
+          std::vector<float> before = start.to_vector();  // starting over, the old contents must not leak in
+          if (e.overwrite)
+            std::fill(before.begin() + size_t(n0) * g.C * HW, before.begin() + size_t(n0 + G) * g.C * HW, std::nanf(""));
+          if (g.stride > 1) {
+            std::vector<float> got = before;
+            kernels::col2im_phases(col.data(), g, n0, G, got.data(), e);
+            CHECK(same_bits(got, expect));  // the other images untouched
+          }
+          for (const auto& [kernel, rows] : kernels_and_rows()) {
+            CAPTURE(kernel);
+            gemm_force_kernel(kernel.c_str());
+            CHECK(kernels::conv_rows_available() == rows);
+            if (!kernels::col2im_rows_fits(g)) continue;
+            std::vector<float> got = before;
+            kernels::col2im_rows(col.data(), g, n0, G, got.data(), e);
+            CHECK(same_bits(got, expect));
+          }
+          gemm_force_kernel("auto");
         }
-        gemm_force_kernel("auto");
-      }
     }
   }
   set_num_threads(saved);
 }
 
 // im2col_rows (stride 2, at most 16 output columns; the avx512 kernel) gathers the same
-// values as im2col: the image's pixels, 0 in the padding, and with a mask dY · [y > 0] as
-// relu_mask_row makes it (the mask holds zeros, negatives and a NaN, which all read as 0).
-// Padding 0 to 2, kernels 1 to 5, odd sides, 16 columns exactly, a chunk that starts at
-// image 1 of 3, at 1 and 2 threads.
+// values as im2col, to the bit: the image's pixels (−0 included), +0 in the padding, and
+// with a mask dY · [y > 0], which must equal relu_mask_row's output lowered by im2col (the
+// mask holds −0, negatives and a NaN, which all read as 0). Padding 0 to 2, kernels 1 to
+// 5, odd sides, 15 and 16 output columns (the edges of the three-taps-from-one-load path
+// and of a register), a chunk of images 1 and 2 of 3 or 4, at 1 and 2 threads.
 TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the ReLU mask, 1 and 2 threads") {
   const int saved = num_threads();
-  const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),  geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
-                            geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),  geometry(3, 2, 11, 10, 1, 4, 4, 2, 2),
+  const ConvGeom geoms[] = {geometry(3, 2, 5, 5, 1, 3, 3, 2, 1),    geometry(3, 3, 9, 12, 1, 3, 5, 2, 2),
+                            geometry(3, 2, 8, 7, 1, 1, 1, 2, 0),    geometry(4, 2, 11, 10, 1, 4, 4, 2, 2),
                             geometry(3, 32, 28, 28, 1, 3, 3, 2, 1), geometry(3, 2, 32, 31, 1, 3, 3, 2, 1),
-                            geometry(3, 1, 3, 3, 1, 3, 3, 2, 0),  geometry(3, 2, 7, 33, 1, 3, 3, 2, 1)};
+                            geometry(3, 1, 3, 3, 1, 3, 3, 2, 0),    geometry(3, 2, 7, 33, 1, 3, 3, 2, 1),
+                            geometry(4, 2, 6, 32, 1, 3, 3, 2, 1),   geometry(4, 2, 7, 29, 1, 3, 3, 2, 1),
+                            geometry(4, 2, 9, 30, 1, 3, 3, 2, 1),   geometry(4, 2, 8, 13, 1, 3, 3, 2, 2)};
   for (const auto& [kernel, rows] : kernels_and_rows()) {
     CAPTURE(kernel);
     gemm_force_kernel(kernel.c_str());
@@ -370,6 +396,7 @@ TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the
     set_num_threads(threads);
     for (const ConvGeom& g : geoms) {
       CAPTURE(threads);
+      CAPTURE(g.N);
       CAPTURE(g.C);
       CAPTURE(g.H);
       CAPTURE(g.W);
@@ -379,21 +406,28 @@ TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the
       const int n0 = 1, G = 2;
       const size_t cols = size_t(g.C) * g.R * g.S * G * g.P * g.Q;
       Rng rng(67);
-      Tensor img = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1);
-      Tensor y = Tensor::uniform({g.N, g.C, g.H, g.W}, rng, -1, 1);
-      for (size_t j = 0; j < y.size(); j += 7) y.data()[j] = 0.0f;
+      Tensor img = uniform_with_negative_zeros({g.N, g.C, g.H, g.W}, rng, 5);
+      Tensor y = uniform_with_negative_zeros({g.N, g.C, g.H, g.W}, rng, 3);
+      for (size_t j = 1; j < y.size(); j += 7) y.data()[j] = 0.0f;
       y.data()[y.size() / 2] = std::nanf("");
-      for (const float* mask : {static_cast<const float*>(nullptr), static_cast<const float*>(y.data())}) {
-        CAPTURE(mask != nullptr);
+      std::vector<float> masked_img(img.size());  // the fused ReLU's dY · [y > 0], written out
+      kernels::relu_mask_row(masked_img.data(), img.data(), y.data(), img.size());
+      for (bool masked : {false, true}) {
+        CAPTURE(masked);
         std::vector<float> plain(cols, -7.0f);
-        kernels::im2col(img.data(), g, n0, G, plain.data(), mask);
+        kernels::im2col(masked ? masked_img.data() : img.data(), g, n0, G, plain.data());
+        if (masked) {  // the plain im2col's own mask gives the same
+          std::vector<float> plain_masked(cols, 7.0f);
+          kernels::im2col(img.data(), g, n0, G, plain_masked.data(), y.data());
+          CHECK(same_bits(plain_masked, plain));
+        }
         for (const auto& [kernel, rows] : kernels_and_rows()) {
           CAPTURE(kernel);
           gemm_force_kernel(kernel.c_str());
           if (!kernels::im2col_rows_fits(g)) continue;
           std::vector<float> fast(cols, 7.0f);  // every entry must be written
-          kernels::im2col_rows(img.data(), g, n0, G, fast.data(), mask);
-          CHECK(fast == plain);
+          kernels::im2col_rows(img.data(), g, n0, G, fast.data(), masked ? y.data() : nullptr);
+          CHECK(same_bits(fast, plain));
         }
         gemm_force_kernel("auto");
       }

@@ -14,7 +14,7 @@
 
 namespace aet::kernels {
 
-// ---- scratch: two buffers per thread, grown to the largest chunk seen, then reused -----
+// ---- scratch: buffers per thread, grown to the largest chunk seen, then reused -------
 
 namespace {
 struct Scratch {
@@ -91,9 +91,11 @@ void im2col(const float* img, const ConvGeom& g, int n0, int G, float* col, cons
             std::fill_n(o, g.Q, 0.0f);
             continue;
           }
-          const ptrdiff_t line = ptrdiff_t(plane + size_t(ih) * g.W) + off;  // + off: column q·stride of it
           std::fill(o, o + q_lo, 0.0f);
-          gather_row(o, img + line, mask ? mask + line : nullptr, g.stride, q_lo, q_hi);
+          if (q_hi > q_lo) {  // from the first column read, q_lo·stride + off >= 0
+            const size_t first = plane + size_t(ih) * g.W + size_t(q_lo * g.stride + off);
+            gather_row(o + q_lo, img + first, mask ? mask + first : nullptr, g.stride, 0, q_hi - q_lo);
+          }
           std::fill(o + q_hi, o + g.Q, 0.0f);
         }
       }

@@ -51,7 +51,7 @@ struct ConvGeom {
 inline constexpr size_t kConvScratchFloats = size_t(1) << 17;
 // Images per chunk for this geometry (1 ≤ G ≤ N).
 int conv_images_per_chunk(const ConvGeom& g);
-// Floats held by this thread's two scratch buffers right now (tests check the bound).
+// Floats held by this thread's scratch buffers right now (tests check the bound).
 size_t conv_scratch_floats();
 
 // Runs f(lo, hi) over [0, rows) split across the threads, from 2^15 floats of work up
@@ -85,11 +85,11 @@ struct Col2imEnds {
   bool relu = false;
 };
 void col2im_phases(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});
-// The fast twins for stride 2 with rows of at most 16 floats (the models' layers; conv_rows.cpp):
-// each output row in one AVX-512 register, stored once. col2im_rows sums every image row
-// in two registers (its even and odd pixels), images up to 32 wide; im2col_rows gathers
-// each row of col (P·Q with Q <= 16) from the even lanes of 32 image floats, with mask as
-// im2col's mask below. The same bits as col2im and im2col. They run only with the avx512
+// The fast twins for stride 2 whose rows fit in 16-float registers (the models' layers;
+// conv_rows.cpp), each row loaded, combined and stored whole. col2im_rows sums every image
+// row in two AVX-512 registers (its even and odd pixels), images up to 32 wide; im2col_rows
+// gathers each row of col (P·Q with Q <= 16) from the even lanes of 32 image floats, with
+// mask as im2col's mask above. The same bits as col2im and im2col. They run only with the avx512
 // GEMM kernel (conv_rows_available()); *_fits say whether they serve g on this run (else
 // they throw), and the kernels fall back to im2col and col2im_phases where not.
 bool conv_rows_available();

@@ -1,4 +1,4 @@
-// conv_rows.cpp — im2col and col2im for stride 2, one image row per vector register.
+// conv_rows.cpp — im2col and col2im for stride 2, each image row held in AVX-512 registers.
 //
 // The models' strided convolutions have stride 2 and rows of 7, 14 or 28 pixels. im2col and
 // col2im_phases work through them in loops over 7 or 14 floats, where the loop overhead,
@@ -15,8 +15,8 @@
 // Lanes outside the image or the block are left alone by a select, never given a + 0, so
 // every pixel receives the same additions in the same order as in col2im ((r, s)
 // ascending) and every col entry the same value as from im2col: the same bits
-// (tests/test_conv.cpp). Rows too long for one register, and other strides, take im2col
-// and col2im_phases.
+// (tests/test_conv.cpp). Rows too long for the registers, and other strides, take im2col,
+// and col2im_phases (stride > 1) or col2im (stride 1).
 //
 // The vectors are GCC's and clang's vector types, compiled for AVX-512 only and run only
 // with the avx512 GEMM kernel. Without AVX-512 a 16-float vector is split into pieces,
@@ -67,15 +67,16 @@ struct Plan {
   }
 };
 
-// The 16 floats col[at .. at + 16); lanes past either end of col (the first and last
-// rows) read 0, and their masks leave them alone anyway.
-__attribute__((always_inline)) inline void load_lanes(Lanes& v, const float* col, ptrdiff_t at, ptrdiff_t size) {
+// The 16 floats src[at .. at + 16) of an array of `size` floats (col, an image or a mask);
+// lanes past either end (its first and last rows) read 0, and their masks leave them alone
+// anyway.
+__attribute__((always_inline)) inline void load_lanes(Lanes& v, const float* src, ptrdiff_t at, ptrdiff_t size) {
   if (at >= 0 && at + kLanes <= size) {
-    std::memcpy(&v, col + at, sizeof v);
+    std::memcpy(&v, src + at, sizeof v);
     return;
   }
   float tmp[kLanes] = {};
-  for (ptrdiff_t l = std::max<ptrdiff_t>(0, -at); l < kLanes && at + l < size; ++l) tmp[l] = col[at + l];
+  for (ptrdiff_t l = std::max<ptrdiff_t>(0, -at); l < kLanes && at + l < size; ++l) tmp[l] = src[at + l];
   std::memcpy(&v, tmp, sizeof v);
 }
 
@@ -302,18 +303,20 @@ bool col2im_rows_fits(const ConvGeom& g) {
 }
 bool im2col_rows_fits(const ConvGeom& g) { return conv_rows_available() && g.stride == 2 && g.Q <= kLanes; }
 
-// Why a call that does not fit is refused, for the message.
-static std::string refusal(const char* what) {
-  return std::string(what) + (conv_rows_available() ? "" : "; and it runs only with the avx512 GEMM kernel, this run uses " +
-                                                               std::string(gemm_kernel_name()));
+// Why a call is refused: its geometry (`limits`, when it does not fit), or the kernel.
+static std::string refusal(const char* name, bool geometry_fits, const std::string& limits) {
+  if (!geometry_fits) return std::string(name) + ": " + limits;
+  return std::string(name) + ": the geometry fits, but it runs only with the avx512 GEMM kernel and this run uses " +
+         gemm_kernel_name() + " (set AET_GEMM_KERNEL=avx512 on an AVX-512 CPU)";
 }
 
 void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends) {
   if (!col2im_rows_fits(g))
-    throw std::invalid_argument(refusal(("col2im_rows: stride " + std::to_string(g.stride) + ", width " +
-                                         std::to_string(g.W) + ", " + std::to_string(g.S) +
-                                         " filter columns; it serves stride 2, width <= 32, at most 8 columns "
-                                         "(col2im_phases serves the rest)").c_str()));
+    throw std::invalid_argument(refusal("col2im_rows", g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8,
+                                        "stride " + std::to_string(g.stride) + ", width " + std::to_string(g.W) +
+                                            ", " + std::to_string(g.S) +
+                                            " filter columns; it serves stride 2, width <= 32, at most 8 columns "
+                                            "(col2im_phases serves the rest)"));
 #if defined(__x86_64__)
   const Plan plan(g);
   conv_over_rows(g.C * G, size_t(g.R) * g.S * size_t(g.P) * g.Q,
@@ -325,9 +328,10 @@ void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img,
 
 void im2col_rows(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask) {
   if (!im2col_rows_fits(g))
-    throw std::invalid_argument(refusal(("im2col_rows: stride " + std::to_string(g.stride) + ", " +
-                                         std::to_string(g.Q) + " output columns; it serves stride 2, at most 16 "
-                                         "columns (im2col serves the rest)").c_str()));
+    throw std::invalid_argument(refusal("im2col_rows", g.stride == 2 && g.Q <= kLanes,
+                                        "stride " + std::to_string(g.stride) + ", " + std::to_string(g.Q) +
+                                            " output columns; it serves stride 2, at most 16 columns (im2col "
+                                            "serves the rest)"));
 #if defined(__x86_64__)
   if (g.S == 3 && g.Q <= kLanes - 1)  // the three taps of a filter row from one pair of loads
     return conv_over_rows(g.C * g.R, size_t(3) * G * g.P * g.Q,
