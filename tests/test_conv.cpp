@@ -294,7 +294,9 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
                             geometry(3, 2, 1, 1, 1, 1, 1, 2, 0),   geometry(4, 2, 6, 32, 1, 3, 3, 2, 1),
                             geometry(4, 2, 9, 30, 1, 4, 4, 2, 1),  geometry(4, 2, 7, 13, 1, 3, 3, 2, 2),
                             geometry(3, 1, 9, 9, 1, 3, 9, 2, 1)};
-  for (const auto& [kernel, rows] : kernels_and_rows()) {
+  for (const auto& kernel_rows : kernels_and_rows()) {
+    const std::string& kernel = kernel_rows.first;  // not a structured binding: CAPTURE's lambda takes it
+    const bool rows = kernel_rows.second;
     CAPTURE(kernel);
     gemm_force_kernel(kernel.c_str());
     CHECK(kernels::col2im_rows_fits(geoms[6]) == rows);  // 31 wide: 16 even pixels, one full register
@@ -352,7 +354,9 @@ TEST_CASE("conv kernels: col2im_phases and col2im_rows give col2im's bits, 1 and
             kernels::col2im_phases(col.data(), g, n0, G, got.data(), e);
             CHECK(same_bits(got, expect));  // the other images untouched
           }
-          for (const auto& [kernel, rows] : kernels_and_rows()) {
+          for (const auto& kernel_rows : kernels_and_rows()) {
+            const std::string& kernel = kernel_rows.first;  // not a structured binding: CAPTURE's lambda takes it
+            const bool rows = kernel_rows.second;
             CAPTURE(kernel);
             gemm_force_kernel(kernel.c_str());
             CHECK(kernels::conv_rows_available() == rows);
@@ -382,7 +386,9 @@ TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the
                             geometry(3, 1, 3, 3, 1, 3, 3, 2, 0),    geometry(3, 2, 7, 33, 1, 3, 3, 2, 1),
                             geometry(4, 2, 6, 32, 1, 3, 3, 2, 1),   geometry(4, 2, 7, 29, 1, 3, 3, 2, 1),
                             geometry(4, 2, 9, 30, 1, 3, 3, 2, 1),   geometry(4, 2, 8, 13, 1, 3, 3, 2, 2)};
-  for (const auto& [kernel, rows] : kernels_and_rows()) {
+  for (const auto& kernel_rows : kernels_and_rows()) {
+    const std::string& kernel = kernel_rows.first;  // not a structured binding: CAPTURE's lambda takes it
+    const bool rows = kernel_rows.second;
     CAPTURE(kernel);
     gemm_force_kernel(kernel.c_str());
     CHECK(kernels::im2col_rows_fits(geoms[5]) == rows);  // 16 output columns
@@ -421,7 +427,8 @@ TEST_CASE("conv kernels: im2col_rows gives im2col's values, with and without the
           kernels::im2col(img.data(), g, n0, G, plain_masked.data(), y.data());
           CHECK(same_bits(plain_masked, plain));
         }
-        for (const auto& [kernel, rows] : kernels_and_rows()) {
+        for (const auto& kernel_rows : kernels_and_rows()) {
+          const std::string& kernel = kernel_rows.first;  // not a structured binding: CAPTURE's lambda takes it
           CAPTURE(kernel);
           gemm_force_kernel(kernel.c_str());
           if (!kernels::im2col_rows_fits(g)) continue;
