@@ -4,8 +4,8 @@
 // col2im_phases work through them in loops over 7 or 14 floats, where the loop overhead,
 // not the copying, is the cost (bench/RESULTS.md, round 12). Here each row is one
 // 16-float vector, loaded, combined and stored whole:
-//   im2col   the (i, p) segment of col row (c, r, s) is the even lanes of the 32 image
-//            floats from column off = s − pad of line ih = 2p − pad + r:
+//   im2col   (3-wide filters) the (i, p) segment of col row (c, r, s) is lanes of the 32
+//            image floats from column off = s − pad of line ih = 2p − pad + r:
 //              col[(c,r,s)][i, p, q] = img[i, c, ih, 2q + off],  0 where that is padding;
 //   col2im   image row ih = 2a + φr is summed in two registers, its even pixels (φs = 0)
 //            and its odd ones (φs = 1): from each filter row r of phase φr, the col row
@@ -176,57 +176,13 @@ __attribute__((always_inline)) inline void col2im_body(const Plan& pl, const flo
   }
 }
 
-// im2col: col rows lo .. hi−1, row (c, r, s) = (row / (R·S), row / S mod R, row mod S) as
-// im2col splits them. Each (i, p) segment of Q ≤ 16 floats is the even lanes of the 32
-// image floats from column off = s − pad of line ih = 2p − pad + r on (q·2 + off), with
-// the padding's lanes set to 0; masked, as the fused ReLU's backward reads dY · [y > 0].
-__attribute__((always_inline)) inline void im2col_body(const ConvGeom& g, const float* img, const float* mask, int n0,
-                                                       int G, float* col, int lo, int hi) {
-  const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
-  const ptrdiff_t img_size = ptrdiff_t(size_t(n0 + G) * g.C * HW);  // the images this call reads
-  const Lanes zero = {};
-  for (int row = lo; row < hi; ++row) {
-    const int c = row / (g.R * g.S), r = row / g.S % g.R, s = row % g.S;
-    const int off = s - g.pad;
-    int q_lo, q_hi;
-    conv_inside_columns(g, s, &q_lo, &q_hi);
-    Mask inside;  // lanes q_lo <= q < q_hi read the image, the others the padding's 0
-    for (int q = 0; q < kLanes; ++q) inside[q] = q >= q_lo && q < q_hi ? -1 : 0;
-    float* out = col + size_t(row) * row_len;
-    for (int i = 0; i < G; ++i) {
-      const size_t plane = (size_t(n0 + i) * g.C + c) * HW;
-      for (int p = 0; p < g.P; ++p) {
-        float* o = out + size_t(i) * PQ + size_t(p) * g.Q;
-        const int ih = p * 2 - g.pad + r;
-        if (ih < 0 || ih >= g.H) {
-          store_lanes(o, zero, g.Q);
-          continue;
-        }
-        const ptrdiff_t at = ptrdiff_t(plane + size_t(ih) * g.W) + off;
-        Lanes a, b;
-        load_lanes(a, img, at, img_size);
-        load_lanes(b, img, at + kLanes, img_size);
-        Lanes v = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        if (mask) {
-          load_lanes(a, mask, at, img_size);
-          load_lanes(b, mask, at + kLanes, img_size);
-          const Lanes m = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-          v = m > 0.0f ? v : zero;  // relu_mask_row's select
-        }
-        v = inside ? v : zero;
-        store_lanes(o, v, g.Q);
-      }
-    }
-  }
-}
-
 // im2col for 3-wide filters (the models' 3×3): the three rows (c, r, 0 .. 2) of col read
 // the same image line at each (i, p), at columns 2q + s − pad, so one pair of loads from
 // base = the line's column −pad serves all three: tap 0 takes the even lanes of base, tap
 // 1 the odd ones, tap 2 the even ones moved down by one lane (base[2q + 2]). Filter rows
 // lo .. hi−1 ((c, r) = (group / R, group mod R)); needs Q <= 15 (tap 2 then reads at most
-// base[30]).
-__attribute__((always_inline)) inline void im2col3_body(const ConvGeom& g, const float* img, const float* mask, int n0,
+// base[30]). Masked, as the fused ReLU's backward reads dY · [y > 0].
+__attribute__((always_inline)) inline void im2col_body(const ConvGeom& g, const float* img, const float* mask, int n0,
                                                         int G, float* col, int lo, int hi) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
   const ptrdiff_t img_size = ptrdiff_t(size_t(n0 + G) * g.C * HW);  // the images this call reads
@@ -281,10 +237,6 @@ __attribute__((target("avx512f"))) void im2col_avx512(const ConvGeom& g, const f
                                                       int G, float* col, int lo, int hi) {
   im2col_body(g, img, mask, n0, G, col, lo, hi);
 }
-__attribute__((target("avx512f"))) void im2col3_avx512(const ConvGeom& g, const float* img, const float* mask, int n0,
-                                                       int G, float* col, int lo, int hi) {
-  im2col3_body(g, img, mask, n0, G, col, lo, hi);
-}
 
 }  // namespace
 
@@ -301,7 +253,9 @@ bool conv_rows_available() { return false; }
 bool col2im_rows_fits(const ConvGeom& g) {
   return conv_rows_available() && g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8;
 }
-bool im2col_rows_fits(const ConvGeom& g) { return conv_rows_available() && g.stride == 2 && g.Q <= kLanes; }
+// 3-wide filters (every strided layer of the models); others take im2col.
+static bool im2col_rows_geometry(const ConvGeom& g) { return g.stride == 2 && g.S == 3 && g.Q <= kLanes - 1; }
+bool im2col_rows_fits(const ConvGeom& g) { return conv_rows_available() && im2col_rows_geometry(g); }
 
 // Why a call is refused: its geometry (`limits`, when it does not fit), or the kernel.
 static std::string refusal(const char* name, bool geometry_fits, const std::string& limits) {
@@ -328,15 +282,13 @@ void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img,
 
 void im2col_rows(const float* img, const ConvGeom& g, int n0, int G, float* col, const float* mask) {
   if (!im2col_rows_fits(g))
-    throw std::invalid_argument(refusal("im2col_rows", g.stride == 2 && g.Q <= kLanes,
-                                        "stride " + std::to_string(g.stride) + ", " + std::to_string(g.Q) +
-                                            " output columns; it serves stride 2, at most 16 columns (im2col "
-                                            "serves the rest)"));
+    throw std::invalid_argument(refusal("im2col_rows", im2col_rows_geometry(g),
+                                        "stride " + std::to_string(g.stride) + ", " + std::to_string(g.S) +
+                                            " filter columns, " + std::to_string(g.Q) +
+                                            " output columns; it serves stride 2, 3 filter columns, at most 15 "
+                                            "output columns (im2col serves the rest)"));
 #if defined(__x86_64__)
-  if (g.S == 3 && g.Q <= kLanes - 1)  // the three taps of a filter row from one pair of loads
-    return conv_over_rows(g.C * g.R, size_t(3) * G * g.P * g.Q,
-                          [&](int lo, int hi) { im2col3_avx512(g, img, mask, n0, G, col, lo, hi); });
-  conv_over_rows(g.C * g.R * g.S, size_t(G) * g.P * g.Q,
+  conv_over_rows(g.C * g.R, size_t(3) * G * g.P * g.Q,
                  [&](int lo, int hi) { im2col_avx512(g, img, mask, n0, G, col, lo, hi); });
 #else
   (void)img, (void)n0, (void)G, (void)col, (void)mask;
