@@ -12,14 +12,14 @@
 // rows of Wp too (yp[p·Wp + q], columns q ≥ Q are junk and dropped at the end). Then
 //   yp[j] += w[k,c,r,s] · xp[j + r·Wp + s]      for all j in [0, P·Wp) at once
 // (a row's junk columns read the next row's start, which only lands in junk columns): an
-// axpy of P·Wp ≈ 840 floats per (k, c, r, s). add_taps (stencil_sums.cpp) runs all C·R·S
+// axpy of P·Wp ≈ 840 floats per (k, c, r, s). set_taps (stencil_sums.cpp) runs all C·R·S
 // of them at once, a block of outputs at a time held in registers, so a multiply-add costs
 // one load, not two loads and a store. The two gradients are the same shifts read
 // backwards, with dy laid out the same way (dyp, zero in the junk columns, so that they
 // add nothing):
 //   dxp[j + r·Wp + s] += w[k,c,r,s] · dyp[j]       then dx += the inside of dxp
 //   dw[k,c,r,s]       += Σ_n Σ_j dyp[j] · xp[j + r·Wp + s]
-// dx is computed as the equivalent gather (below) so that add_taps serves it too, and dw's
+// dx is computed as the equivalent gather (below) so that set_taps serves it too, and dw's
 // sums over the images by sum_tap_products, all R·S taps of a position at once; both add
 // the same products in the same order as the plain loops would, so the results are the
 // same to the bit as before they were blocked (2026-12-02: tutorial 6's figures and
@@ -55,10 +55,18 @@ struct Padded {
       : Hp(g.H + 2 * g.pad), Wp(g.W + 2 * g.pad), plane(size_t(Hp) * Wp + g.S), out(size_t(g.P) * Wp) {}
 };
 
-// xp ← the (H, W) plane src inside a zero border of pad (layout of Padded::plane).
+// xp ← the (H, W) plane src inside a zero border of pad (layout of Padded::plane), every
+// float written once: clearing the whole plane first cost a second pass over it.
 void pad_plane(const float* src, const ConvGeom& g, const Padded& L, float* xp) {
-  std::fill_n(xp, L.plane, 0.0f);
-  for (int h = 0; h < g.H; ++h) copy_row(xp + size_t(h + g.pad) * L.Wp + g.pad, src + size_t(h) * g.W, size_t(g.W));
+  const size_t top = size_t(g.pad) * L.Wp + g.pad;  // the rows above, and the first row's left border
+  zero_row(xp, top);
+  for (int h = 0; h < g.H; ++h) {
+    float* row = xp + top + size_t(h) * L.Wp;
+    copy_row(row, src + size_t(h) * g.W, size_t(g.W));
+    zero_row(row + g.W, size_t(L.Wp - g.W));  // this row's right border, the next row's left one
+  }
+  const size_t below = top + size_t(g.H) * L.Wp;  // the rows below, and S − 1 floats past them
+  zero_row(xp + below, L.plane - below);
 }
 
 // Asks for the n floats at p to be brought into the caches: the planes of one channel lie
@@ -82,7 +90,7 @@ void widen_plane(const float* src, const float* mask, const ConvGeom& g, const P
 }
 
 thread_local std::vector<float> t_a, t_b;  // per-thread planes, grown once and reused
-thread_local std::vector<const float*> t_src;  // the taps of one add_taps call
+thread_local std::vector<const float*> t_src;  // the taps of one set_taps call
 thread_local std::vector<const float*> t_other;  // the second factors of one sum_tap_products call
 thread_local std::vector<size_t> t_off;  // the taps' offsets r·Wp + s
 thread_local std::vector<float> t_w;
@@ -108,9 +116,8 @@ Tensor conv2d_forward_stencil(const Tensor& x, const Tensor& w, const Tensor& b,
       for (int c = 0; c < g.C; ++c)
         for (int r = 0; r < g.R; ++r)
           for (int s = 0; s < g.S; ++s) t_src.push_back(xp + c * L.plane + size_t(r) * L.Wp + s);
-      for (int k = 0; k < g.K; ++k) {
-        std::fill_n(yp, L.out, b.defined() ? b.data()[k] : 0.0f);
-        add_taps(yp, L.out, t_src.data(), Wt + size_t(k) * g.C * RS, t_src.size());  // w[k] is (C,R,S) in tap order
+      for (int k = 0; k < g.K; ++k) {  // w[k] is (C,R,S), in tap order
+        set_taps(yp, L.out, t_src.data(), Wt + size_t(k) * g.C * RS, t_src.size(), b.defined() ? b.data()[k] : 0.0f);
         float* out = Y + (size_t(n) * g.K + k) * PQ;  // drop the junk columns
         for (int p = 0; p < g.P; ++p) copy_row(out + size_t(p) * g.Q, yp + size_t(p) * L.Wp, size_t(g.Q));
         if (relu) relu_row(out, PQ);  // the fused ReLU
@@ -129,7 +136,7 @@ void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const C
   if (b.defined() && b.requires_grad()) conv_add_channel_sums(dY, g.N, g.K, PQ, b.grad(), mask);
   // dy in rows of Wp, every image and filter once (small: K is a few), each plane behind a
   // margin of F = (R−1)·Wp + S − 1 zeros and followed by (R−1)·Wp more: plane t's dy[j]
-  // is dyp[t·D + F + j]. dx is then gathered rather than scattered, which add_taps needs:
+  // is dyp[t·D + F + j]. dx is then gathered rather than scattered, which set_taps needs:
   //   dxp[i] += w[k,c,r,s] · dy_k[i − (r·Wp + s)]       (0 where i − r·Wp − s is outside)
   // adds the same products to each dxp[i], in the same (k, r, s) order, as the scatter
   // dxp[j + r·Wp + s] += w · dy[j] over j would, so the sums are the same to the bit.
@@ -157,8 +164,7 @@ void conv2d_backward_stencil(Tensor& x, Tensor& w, Tensor& b, Tensor& y, const C
               t_src.push_back(dyp.data() + (size_t(n) * g.K + k) * D + F - (size_t(r) * L.Wp + s));
               t_w.push_back(Wt[(size_t(k) * g.C + c) * RS + size_t(r) * g.S + s]);
             }
-        std::fill_n(dxp, HWp, 0.0f);
-        add_taps(dxp, HWp, t_src.data(), t_w.data(), t_src.size());
+        set_taps(dxp, HWp, t_src.data(), t_w.data(), t_src.size(), 0.0f);
         float* plane = dx + size_t(t) * HW;  // the inside of dxp; the border was padding
         for (int h = 0; h < g.H; ++h) {
           const float* from = dxp + size_t(h + g.pad) * L.Wp + g.pad;

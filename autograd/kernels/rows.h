@@ -38,4 +38,15 @@ inline void copy_row(float* __restrict dst, const float* __restrict src, size_t 
   if (i < n) dst[i] = src[i];
 }
 
+// dst = 0 for a short row, in inline moves, for the same reason (GCC turns a loop of zero
+// stores into a call to memset).
+inline void zero_row(float* dst, size_t n) {
+  static constexpr float zeros[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, zeros, 8 * sizeof(float));
+  if (i + 4 <= n) std::memcpy(dst + i, zeros, 4 * sizeof(float)), i += 4;
+  if (i + 2 <= n) std::memcpy(dst + i, zeros, 2 * sizeof(float)), i += 2;
+  if (i < n) dst[i] = 0.0f;
+}
+
 }  // namespace aet::kernels

@@ -5,7 +5,7 @@
 // outputs in registers over all the taps costs one load per multiply-add instead of two
 // loads and a store, and the block's independent chains keep the adders busy: with two
 // adders of 3-cycle latency, at least 6 chains must be in flight. Hence 8 registers per
-// block in add_taps (4 in the plain copy, which may have only 16 of them), and in
+// block in set_taps (4 in the plain copy, which may have only 16 of them), and in
 // sum_tap_products 9 taps at once (a 3×3 filter), each tap's sum a chain of its own, which
 // also reads each a[i] once for all 9 taps instead of once per tap.
 //
@@ -37,15 +37,15 @@ constexpr size_t lanes() {
   return sizeof(Vec) / sizeof(float);
 }
 
-// ---- add_taps ---------------------------------------------------------------------------
+// ---- set_taps ---------------------------------------------------------------------------
 
-// The V·lanes outputs at out + j0 after all T taps.
+// The V·lanes outputs at out + j0 after all T taps, from start.
 template <class Vec, size_t V>
-__attribute__((always_inline)) inline void add_taps_block(float* out, const float* const* src, const float* w,
-                                                          size_t T, size_t j0) {
+__attribute__((always_inline)) inline void set_taps_block(float* out, const float* const* src, const float* w,
+                                                          size_t T, size_t j0, float start) {
   constexpr size_t L = lanes<Vec>();
   Vec acc[V];
-  for (size_t v = 0; v < V; ++v) load(acc[v], out + j0 + v * L);
+  for (size_t v = 0; v < V; ++v) acc[v] = start - Vec{};  // start in every lane (start − (+0) is start, even −0)
   for (size_t t = 0; t < T; ++t) {
     const float wv = w[t];
     const float* from = src[t] + j0;
@@ -61,11 +61,11 @@ __attribute__((always_inline)) inline void add_taps_block(float* out, const floa
 // The last whole vectors after the blocks of V, as one block of their own (W of them, W < V):
 // one vector at a time, each would be a single chain of T dependent additions.
 template <class Vec, size_t W>
-__attribute__((always_inline)) inline void add_taps_rest(float* out, const float* const* src, const float* w,
-                                                         size_t T, size_t j0, size_t count) {
+__attribute__((always_inline)) inline void set_taps_rest(float* out, const float* const* src, const float* w,
+                                                         size_t T, size_t j0, size_t count, float start) {
   if constexpr (W > 0) {
-    if (count == W) return add_taps_block<Vec, W>(out, src, w, T, j0);
-    add_taps_rest<Vec, W - 1>(out, src, w, T, j0, count);
+    if (count == W) return set_taps_block<Vec, W>(out, src, w, T, j0, start);
+    set_taps_rest<Vec, W - 1>(out, src, w, T, j0, count, start);
   }
 }
 
@@ -73,18 +73,18 @@ __attribute__((always_inline)) inline void add_taps_rest(float* out, const float
 // vectors) one 8-float vector, then single floats: a tail of 8 to 127 outputs would
 // otherwise take the scalar loop, once per tap.
 template <class Vec, size_t V>
-__attribute__((always_inline)) inline void add_taps_loop(float* out, size_t n, const float* const* src,
-                                                         const float* w, size_t T) {
+__attribute__((always_inline)) inline void set_taps_loop(float* out, size_t n, const float* const* src,
+                                                         const float* w, size_t T, float start) {
   constexpr size_t L = lanes<Vec>();
   size_t j0 = 0;
-  for (; j0 + V * L <= n; j0 += V * L) add_taps_block<Vec, V>(out, src, w, T, j0);
+  for (; j0 + V * L <= n; j0 += V * L) set_taps_block<Vec, V>(out, src, w, T, j0, start);
   const size_t rest = (n - j0) / L;
-  add_taps_rest<Vec, V - 1>(out, src, w, T, j0, rest);
+  set_taps_rest<Vec, V - 1>(out, src, w, T, j0, rest, start);
   j0 += rest * L;
   if constexpr (L > 8)
-    for (; j0 + 8 <= n; j0 += 8) add_taps_block<Lanes8, 1>(out, src, w, T, j0);
+    for (; j0 + 8 <= n; j0 += 8) set_taps_block<Lanes8, 1>(out, src, w, T, j0, start);
   for (; j0 < n; ++j0) {
-    float acc = out[j0];
+    float acc = start;
     for (size_t t = 0; t < T; ++t) acc += w[t] * src[t][j0];
     out[j0] = acc;
   }
@@ -146,8 +146,8 @@ __attribute__((always_inline)) inline void tap_products_loop(float* out, size_t 
 
 // ---- one copy per instruction set -------------------------------------------------------
 
-void add_taps_plain(float* out, size_t n, const float* const* src, const float* w, size_t T) {
-  add_taps_loop<Lanes8, 4>(out, n, src, w, T);
+void set_taps_plain(float* out, size_t n, const float* const* src, const float* w, size_t T, float start) {
+  set_taps_loop<Lanes8, 4>(out, n, src, w, T, start);
 }
 void tap_products_plain(float* out, size_t stride, size_t n, const float* const* a, const float* const* b,
                         const size_t* off, size_t T, size_t I) {
@@ -155,18 +155,18 @@ void tap_products_plain(float* out, size_t stride, size_t n, const float* const*
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) void add_taps_avx2(float* out, size_t n, const float* const* src,
-                                                   const float* w, size_t T) {
-  add_taps_loop<Lanes8, 8>(out, n, src, w, T);
+__attribute__((target("avx2"))) void set_taps_avx2(float* out, size_t n, const float* const* src,
+                                                   const float* w, size_t T, float start) {
+  set_taps_loop<Lanes8, 8>(out, n, src, w, T, start);
 }
 __attribute__((target("avx2"))) void tap_products_avx2(float* out, size_t stride, size_t n, const float* const* a,
                                                        const float* const* b, const size_t* off, size_t T,
                                                        size_t I) {
   tap_products_loop<Lanes8, 1>(out, stride, n, a, b, off, T, I);
 }
-__attribute__((target("avx512f"))) void add_taps_avx512(float* out, size_t n, const float* const* src,
-                                                        const float* w, size_t T) {
-  add_taps_loop<Lanes16, 8>(out, n, src, w, T);
+__attribute__((target("avx512f"))) void set_taps_avx512(float* out, size_t n, const float* const* src,
+                                                        const float* w, size_t T, float start) {
+  set_taps_loop<Lanes16, 8>(out, n, src, w, T, start);
 }
 __attribute__((target("avx512f"))) void tap_products_avx512(float* out, size_t stride, size_t n,
                                                             const float* const* a, const float* const* b,
@@ -178,17 +178,17 @@ __attribute__((target("avx512f"))) void tap_products_avx512(float* out, size_t s
 // One copy of both sums, named as stencil_sums_copy() reports it.
 struct Copy {
   const char* name;
-  void (*add_taps)(float*, size_t, const float* const*, const float*, size_t);
+  void (*set_taps)(float*, size_t, const float* const*, const float*, size_t, float);
   void (*tap_products)(float*, size_t, size_t, const float* const*, const float* const*, const size_t*, size_t,
                        size_t);
 };
 
 // The copy for the GEMM kernel's instruction set (it is only ever one this CPU supports).
 const Copy& active_copy() {
-  static const Copy plain{"plain", add_taps_plain, tap_products_plain};
+  static const Copy plain{"plain", set_taps_plain, tap_products_plain};
 #if defined(__x86_64__)
-  static const Copy avx2{"avx2", add_taps_avx2, tap_products_avx2};
-  static const Copy avx512{"avx512", add_taps_avx512, tap_products_avx512};
+  static const Copy avx2{"avx2", set_taps_avx2, tap_products_avx2};
+  static const Copy avx512{"avx512", set_taps_avx512, tap_products_avx512};
   const char* kernel = gemm_kernel_name();
   if (std::strcmp(kernel, "avx512") == 0) return avx512;
   if (std::strcmp(kernel, "avx2") == 0) return avx2;
@@ -200,8 +200,8 @@ const Copy& active_copy() {
 
 const char* stencil_sums_copy() { return active_copy().name; }
 
-void add_taps(float* out, size_t n, const float* const* src, const float* w, size_t T) {
-  active_copy().add_taps(out, n, src, w, T);
+void set_taps(float* out, size_t n, const float* const* src, const float* w, size_t T, float start) {
+  active_copy().set_taps(out, n, src, w, T, start);
 }
 
 void sum_tap_products(float* out, size_t stride, size_t n, const float* const* a, const float* const* b,

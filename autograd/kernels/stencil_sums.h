@@ -14,9 +14,10 @@
 
 namespace aet::kernels {
 
-// out[j] += Σ_t w[t] · src[t][j]      for j in [0, n), the taps added to each out[j] in the
-// order t = 0, 1, …, T−1 (the roundings of T axpys one after the other).
-void add_taps(float* out, size_t n, const float* const* src, const float* w, size_t T);
+// out[j] = start + Σ_t w[t] · src[t][j]      for j in [0, n), the taps added to start in the
+// order t = 0, 1, …, T−1 (the roundings of T axpys one after the other into a buffer filled
+// with start; out is only written, never read).
+void set_taps(float* out, size_t n, const float* const* src, const float* w, size_t T, float start);
 
 // out[t·stride + j] = Σ_i a[i][j] · b[i][j + off[t]]     for t in [0, T), j in [0, n),
 // the images i added to each sum in the order i = 0, 1, …, I−1, from +0.
