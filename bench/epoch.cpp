@@ -10,17 +10,26 @@
 // both. Figures are medians over the measured epochs; the ratio is the median of the
 // per-round ratios (steadier than a ratio of medians when the load drifts).
 //
+// CPUs: the 1-thread rows pin ours and the PyTorch peer to one CPU (the same one; they
+// alternate, never overlap). A virtual machine's CPUs need not run at one speed: on the
+// 2-core Zen 5 guest of bench/RESULTS.md round 13, CPU 0 ran both sides ~20 % slower than
+// CPU 1 for hours, and unpinned each process stayed on whichever CPU it started on, so
+// the ratio depended on where the two happened to land. `--cpu N` picks the CPU (default:
+// the last one this process may use), `--cpu -1` leaves the scheduler free.
+//
 // Threads: ours through aet::set_num_threads(n). PyTorch through torch.set_num_threads(n)
 // AND OpenBLAS pinned to n (OPENBLAS_NUM_THREADS before import, openblas_set_num_threads
 // via ctypes), because on Debian PyTorch's GEMMs run on OpenBLAS's own pool.
 //
 // After the table: where our epoch goes (per op, from the tape's observer hook: bench/op_profiler.h), heap
 // allocations per epoch in steady state (buffer pool), and peak RSS of both processes.
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +64,41 @@ double median(std::vector<double> v) {
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+
+// The last CPU this process may run on, or -1 if the affinity cannot be read.
+int last_allowed_cpu() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+  for (int c = CPU_SETSIZE - 1; c >= 0; --c)
+    if (CPU_ISSET(c, &set)) return c;
+  return -1;
+}
+
+// While alive, the calling thread runs on CPU `cpu` only, and so does every process it
+// forks (the PyTorch peer); the previous affinity comes back at the end. cpu < 0: no-op.
+class PinToCpu {
+ public:
+  explicit PinToCpu(int cpu) {
+    if (cpu < 0 || sched_getaffinity(0, sizeof saved_, &saved_) != 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+      std::fprintf(stderr, "bench/epoch: cannot pin to CPU %d (%s); running unpinned\n", cpu, std::strerror(errno));
+      return;
+    }
+    pinned_ = true;
+  }
+  ~PinToCpu() {
+    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  PinToCpu(const PinToCpu&) = delete;
+  PinToCpu& operator=(const PinToCpu&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+  bool pinned_ = false;
+};
 
 // ---- the PyTorch peer: a child process driven line by line over two pipes -------------
 class TorchPeer {
@@ -237,7 +281,8 @@ double peak_rss_mib() {
   return ru.ru_maxrss / 1024.0;
 }
 
-void print_profile(const std::string& model, const Dataset& train, int threads = 1) {
+void print_profile(const std::string& model, const Dataset& train, int threads, int cpu) {
+  const PinToCpu pin(threads == 1 ? cpu : -1);
   set_num_threads(threads);
   Rng rng(7);
   BatchLoader loader(train, 128, true, rng);
@@ -286,6 +331,7 @@ int main(int argc, char** argv) {
   std::string script = "bench/epoch_torch.py";
   bool profile_only = false, ours_only = false;
   int profile_threads = 1;
+  int cpu = last_allowed_cpu();  // the 1-thread rows' CPU (--cpu)
   std::vector<int> thread_counts = {1, 2};  // --threads N: only N (a busy machine's quick check)
   std::vector<std::string> models = {"vae", "ae", "conv_vae"};
   for (int i = 1; i < argc; ++i) {
@@ -299,8 +345,9 @@ int main(int argc, char** argv) {
       thread_counts = {profile_threads};
     }
     else if (a == "--model" && i + 1 < argc) models = {argv[++i]};  // one row only: vae, ae or conv_vae
+    else if (a == "--cpu" && i + 1 < argc) cpu = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only] [--model vae|ae|conv_vae]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only] [--model vae|ae|conv_vae] [--cpu N|-1]\n", argv[0]);
       return 2;
     }
   }
@@ -318,6 +365,10 @@ int main(int argc, char** argv) {
   std::printf("threads: ours aet::set_num_threads(n); PyTorch torch.set_num_threads(n) + OpenBLAS "
               "pinned to n (OPENBLAS_NUM_THREADS before import and openblas_set_num_threads via "
               "ctypes)\n");
+  if (cpu >= 0)
+    std::printf("CPU: the 1-thread rows pin ours and PyTorch to CPU %d, both (--cpu N picks another, -1 none)\n", cpu);
+  else
+    std::printf("CPU: not pinned (--cpu -1)\n");
   std::printf("method: 1 warm-up epoch each, then %d epochs each alternating ours/PyTorch (ABBA); "
               "medians; ratio = median of per-round ratios\n", measured);
   if (ours_only) {  // our steps alone, 1 and 2 threads alternating: a quick check while tuning
@@ -346,7 +397,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (profile_only) {
-    for (const std::string& model : models) print_profile(model, train, profile_threads);
+    for (const std::string& model : models) print_profile(model, train, profile_threads, cpu);
     return 0;
   }
   std::fflush(stdout);
@@ -359,6 +410,7 @@ int main(int argc, char** argv) {
       if (conv && threads == 2) continue;  // the conv row: 1 thread (see kConvSteps)
       const int steps = conv ? kConvSteps : -1;
       const double scale = conv ? 469.0 / kConvSteps : 1.0;
+      const PinToCpu pin(threads == 1 ? cpu : -1);  // before the peer is forked: it inherits the CPU
       set_num_threads(threads);
       Rng rng(7);
       BatchLoader loader(train, 128, true, rng);
@@ -417,6 +469,6 @@ int main(int argc, char** argv) {
   std::printf("peak RSS: ours %.0f MiB (whole benchmark, dataset included), PyTorch peer %.0f MiB\n",
               peak_rss_mib(), torch_rss);
   std::fflush(stdout);
-  for (const std::string& model : models) print_profile(model, train);
+  for (const std::string& model : models) print_profile(model, train, 1, cpu);
   return 0;
 }
