@@ -31,6 +31,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "autograd/gemm.h"
 #include "autograd/kernels/conv.h"
 #include "autograd/kernels/rows.h"
@@ -120,6 +124,15 @@ __attribute__((always_inline)) inline void store_lanes(float* dst, const Lanes& 
   if (n & 1) dst[0] = v2[0];
 }
 
+// The same as store_lanes, as one store under a lane mask (AVX-512's masked store writes only
+// those lanes, and cannot fault on the others). im2col_rows stores 7 or 14 floats three
+// times per image row, and ran ~15 % faster with it than with store_lanes' pieces; col2im_rows
+// stores 16 + 12 floats per row, and was no faster or a little slower (Zen 5, bench/RESULTS.md
+// round 13).
+__attribute__((always_inline, target("avx512f"))) inline void store_lanes_masked(float* dst, const Lanes& v, int n) {
+  _mm512_mask_storeu_ps(dst, __mmask16((1u << n) - 1), __m512(v));
+}
+
 // col2im: planes lo .. hi−1 of the call ((c, i) = (t / G, t % G), as col2im_phases splits them).
 __attribute__((always_inline)) inline void col2im_body(const Plan& pl, const float* col, int n0, int G, float* img,
                                                         const Col2imEnds& ends, int lo, int hi) {
@@ -182,7 +195,7 @@ __attribute__((always_inline)) inline void col2im_body(const Plan& pl, const flo
 // 1 the odd ones, tap 2 the even ones moved down by one lane (base[2q + 2]). Filter rows
 // lo .. hi−1 ((c, r) = (group / R, group mod R)); needs Q <= 15 (tap 2 then reads at most
 // base[30]). Masked, as the fused ReLU's backward reads dY · [y > 0].
-__attribute__((always_inline)) inline void im2col_body(const ConvGeom& g, const float* img, const float* mask, int n0,
+__attribute__((always_inline, target("avx512f"))) inline void im2col_body(const ConvGeom& g, const float* img, const float* mask, int n0,
                                                         int G, float* col, int lo, int hi) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
   const ptrdiff_t img_size = ptrdiff_t(size_t(n0 + G) * g.C * HW);  // the images this call reads
@@ -208,7 +221,7 @@ __attribute__((always_inline)) inline void im2col_body(const ConvGeom& g, const 
         float* o = out + size_t(i) * PQ + size_t(p) * g.Q;
         const int ih = p * 2 - g.pad + r;
         if (ih < 0 || ih >= g.H) {
-          for (int s = 0; s < 3; ++s) store_lanes(o + s * row_len, zero, g.Q);
+          for (int s = 0; s < 3; ++s) store_lanes_masked(o + s * row_len, zero, g.Q);
           continue;
         }
         const ptrdiff_t at = ptrdiff_t(plane + size_t(ih) * g.W) - g.pad;
@@ -223,7 +236,7 @@ __attribute__((always_inline)) inline void im2col_body(const ConvGeom& g, const 
           taps(a, b, m[0], m[1], m[2]);
           for (int s = 0; s < 3; ++s) v[s] = m[s] > 0.0f ? v[s] : zero;  // relu_mask_row's select
         }
-        for (int s = 0; s < 3; ++s) store_lanes(o + s * row_len, inside[s] ? v[s] : zero, g.Q);
+        for (int s = 0; s < 3; ++s) store_lanes_masked(o + s * row_len, inside[s] ? v[s] : zero, g.Q);
       }
     }
   }
