@@ -74,6 +74,23 @@ int last_allowed_cpu() {
   return -1;
 }
 
+// The CPUs this process may run on, as "0 1 …" (for an error message); whether `cpu` is one.
+std::string allowed_cpus() {
+  cpu_set_t set;
+  std::string list;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return "(unknown)";
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) {
+      if (!list.empty()) list += ' ';
+      list += std::to_string(c);
+    }
+  return list;
+}
+bool cpu_allowed(int cpu) {
+  cpu_set_t set;
+  return cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(cpu, &set);
+}
+
 // While alive, the calling thread runs on CPU `cpu` only, and so does every process it
 // forks (the PyTorch peer); the previous affinity comes back at the end. cpu < 0: no-op.
 class PinToCpu {
@@ -350,6 +367,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only] [--model vae|ae|conv_vae] [--cpu N|-1]\n", argv[0]);
       return 2;
     }
+  }
+  if (cpu >= 0 && !cpu_allowed(cpu)) {
+    std::fprintf(stderr, "%s: --cpu %d: this process may run on CPUs %s only (or --cpu -1: not pinned)\n", argv[0],
+                 cpu, allowed_cpus().c_str());
+    return 2;
   }
   const Dataset train = load_fashion_mnist("", Split::Train);
   char date[32];
