@@ -96,7 +96,11 @@ bool cpu_allowed(int cpu) {
 class PinToCpu {
  public:
   explicit PinToCpu(int cpu) {
-    if (cpu < 0 || sched_getaffinity(0, sizeof saved_, &saved_) != 0) return;
+    if (cpu < 0) return;
+    if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) {
+      std::fprintf(stderr, "bench/epoch: cannot read the CPU affinity (%s); running unpinned\n", std::strerror(errno));
+      return;
+    }
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
@@ -349,6 +353,7 @@ int main(int argc, char** argv) {
   bool profile_only = false, ours_only = false;
   int profile_threads = 1;
   int cpu = last_allowed_cpu();  // the 1-thread rows' CPU (--cpu)
+  bool cpu_given = false;
   std::vector<int> thread_counts = {1, 2};  // --threads N: only N (a busy machine's quick check)
   std::vector<std::string> models = {"vae", "ae", "conv_vae"};
   for (int i = 1; i < argc; ++i) {
@@ -362,7 +367,16 @@ int main(int argc, char** argv) {
       thread_counts = {profile_threads};
     }
     else if (a == "--model" && i + 1 < argc) models = {argv[++i]};  // one row only: vae, ae or conv_vae
-    else if (a == "--cpu" && i + 1 < argc) cpu = std::atoi(argv[++i]);
+    else if (a == "--cpu" && i + 1 < argc) {
+      char* end = nullptr;
+      const long n = std::strtol(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || n < -1 || n >= CPU_SETSIZE) {
+        std::fprintf(stderr, "%s: --cpu takes a CPU number, or -1 for none; got '%s'\n", argv[0], argv[i]);
+        return 2;
+      }
+      cpu = int(n);
+      cpu_given = true;
+    }
     else {
       std::fprintf(stderr, "usage: %s [--epochs N] [--script bench/epoch_torch.py] [--threads N] [--profile-only] [--ours-only] [--model vae|ae|conv_vae] [--cpu N|-1]\n", argv[0]);
       return 2;
@@ -387,10 +401,12 @@ int main(int argc, char** argv) {
   std::printf("threads: ours aet::set_num_threads(n); PyTorch torch.set_num_threads(n) + OpenBLAS "
               "pinned to n (OPENBLAS_NUM_THREADS before import and openblas_set_num_threads via "
               "ctypes)\n");
-  if (cpu >= 0)
+  if (ours_only)
+    std::printf("CPU: not pinned (--ours-only alternates 1 and 2 threads)\n");
+  else if (cpu >= 0)
     std::printf("CPU: the 1-thread rows pin ours and PyTorch to CPU %d, both (--cpu N picks another, -1 none)\n", cpu);
   else
-    std::printf("CPU: not pinned (--cpu -1)\n");
+    std::printf("CPU: not pinned (%s)\n", cpu_given ? "--cpu -1" : "this process's CPU affinity could not be read");
   std::printf("method: 1 warm-up epoch each, then %d epochs each alternating ours/PyTorch (ABBA); "
               "medians; ratio = median of per-round ratios\n", measured);
   if (ours_only) {  // our steps alone, 1 and 2 threads alternating: a quick check while tuning

@@ -2,8 +2,8 @@
 //
 // The models' strided convolutions have stride 2 and rows of 7, 14 or 28 pixels. im2col and
 // col2im_phases work through them in loops over 7 or 14 floats, where the loop overhead,
-// not the copying, is the cost (bench/RESULTS.md, round 12). Here each row is one
-// 16-float vector, loaded, combined and stored whole:
+// not the copying, is the cost (bench/RESULTS.md, round 12). Here each row (or, 17 to 32
+// wide, each half of it) is one 16-float vector, loaded, combined and stored at once:
 //   im2col   (3-wide filters) the (i, p) segment of col row (c, r, s) is lanes of the 32
 //            image floats from column off = s − pad of line ih = 2p − pad + r:
 //              col[(c,r,s)][i, p, q] = img[i, c, ih, 2q + off],  0 where that is padding;
@@ -126,7 +126,7 @@ __attribute__((always_inline)) inline void store_lanes(float* dst, const Lanes& 
 
 // The same as store_lanes, as one store under a lane mask (AVX-512's masked store writes only
 // those lanes, and cannot fault on the others). im2col_rows stores 7 or 14 floats three
-// times per image row, and ran ~15 % faster with it than with store_lanes' pieces; col2im_rows
+// times per image row, and ran ~20 % faster with it than with store_lanes' pieces; col2im_rows
 // stores 16 + 12 floats per row, and was no faster or a little slower (Zen 5, bench/RESULTS.md
 // round 13).
 __attribute__((always_inline, target("avx512f"))) inline void store_lanes_masked(float* dst, const Lanes& v, int n) {

@@ -65,7 +65,7 @@ void pad_plane(const float* src, const ConvGeom& g, const Padded& L, float* xp) 
     copy_row(row, src + size_t(h) * g.W, size_t(g.W));
     zero_row(row + g.W, size_t(L.Wp - g.W));  // this row's right border, the next row's left one
   }
-  const size_t below = top + size_t(g.H) * L.Wp;  // the rows below, and S − 1 floats past them
+  const size_t below = top + size_t(g.H) * L.Wp;  // from the last row's right border to S floats past Hp·Wp
   zero_row(xp + below, L.plane - below);
 }
 

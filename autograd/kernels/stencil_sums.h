@@ -4,10 +4,11 @@
 // Both add the same products in the same order as the plain loops they replace, and
 // multiply and add as two roundings (never one fused multiply-add: the Makefile compiles
 // stencil_sums.cpp with -ffp-contract=off), so every copy gives the same bits on every CPU
-// and thread count. The copy is chosen to follow the GEMM kernel (gemm_kernel_name()):
-// avx512 → 16-float registers, avx2 → 8-float registers, else the compiler's generic
-// vectors (SSE2, NEON, wasm SIMD); so AET_GEMM_KERNEL=avx2 on an AVX-512 machine runs an
-// AVX2 laptop's path here too.
+// and thread count. (A NaN gives NaN; which NaN's payload survives where two meet is the
+// compiler's choice, and has never been the same across copies.) The copy is chosen to
+// follow the GEMM kernel (gemm_kernel_name()): avx512 → 16-float registers, avx2 → 8-float
+// registers, else the compiler's generic vectors (SSE2, NEON, wasm SIMD); so
+// AET_GEMM_KERNEL=avx2 on an AVX-512 machine runs an AVX2 laptop's path here too.
 #pragma once
 
 #include <cstddef>
