@@ -89,9 +89,10 @@ void col2im_phases(const float* col, const ConvGeom& g, int n0, int G, float* im
 // conv_rows.cpp), each row loaded, combined and stored whole. col2im_rows sums every image
 // row in two AVX-512 registers (its even and odd pixels), images up to 32 wide; im2col_rows
 // gathers the three col rows of a 3-wide filter row (P·Q with Q <= 15) from one pair of
-// 16-float loads, with mask as im2col's mask above. The same bits as col2im and im2col. They run only with the avx512
-// GEMM kernel (conv_rows_available()); *_fits say whether they serve g on this run (else
-// they throw), and the kernels fall back to im2col and col2im_phases where not.
+// 16-float loads, with mask as im2col's mask above. The same bits as col2im and im2col.
+// They run only with the avx512 GEMM kernel (conv_rows_available()); *_fits say whether
+// they serve g on this run (else they throw), and the kernels fall back to im2col and
+// col2im_phases where not.
 bool conv_rows_available();
 bool col2im_rows_fits(const ConvGeom& g);
 void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends = {});

@@ -134,8 +134,8 @@ __attribute__((always_inline, target("avx512f"))) inline void store_lanes_masked
 }
 
 // col2im: planes lo .. hi−1 of the call ((c, i) = (t / G, t % G), as col2im_phases splits them).
-__attribute__((always_inline)) inline void col2im_body(const Plan& pl, const float* col, int n0, int G, float* img,
-                                                        const Col2imEnds& ends, int lo, int hi) {
+__attribute__((target("avx512f"))) void col2im_avx512(const Plan& pl, const float* col, int n0, int G, float* img,
+                                                      const Col2imEnds& ends, int lo, int hi) {
   const ConvGeom& g = pl.g;
   const int R = g.R, S = g.S;
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
@@ -195,8 +195,8 @@ __attribute__((always_inline)) inline void col2im_body(const Plan& pl, const flo
 // 1 the odd ones, tap 2 the even ones moved down by one lane (base[2q + 2]). Filter rows
 // lo .. hi−1 ((c, r) = (group / R, group mod R)); needs Q <= 15 (tap 2 then reads at most
 // base[30]). Masked, as the fused ReLU's backward reads dY · [y > 0].
-__attribute__((always_inline, target("avx512f"))) inline void im2col_body(const ConvGeom& g, const float* img, const float* mask, int n0,
-                                                        int G, float* col, int lo, int hi) {
+__attribute__((target("avx512f"))) void im2col_avx512(const ConvGeom& g, const float* img, const float* mask, int n0,
+                                                      int G, float* col, int lo, int hi) {
   const size_t HW = size_t(g.H) * g.W, PQ = size_t(g.P) * g.Q, row_len = size_t(G) * PQ;
   const ptrdiff_t img_size = ptrdiff_t(size_t(n0 + G) * g.C * HW);  // the images this call reads
   const Lanes zero = {};
@@ -242,14 +242,6 @@ __attribute__((always_inline, target("avx512f"))) inline void im2col_body(const 
   }
 }
 
-__attribute__((target("avx512f"))) void col2im_avx512(const Plan& pl, const float* col, int n0, int G, float* img,
-                                                      const Col2imEnds& ends, int lo, int hi) {
-  col2im_body(pl, col, n0, G, img, ends, lo, hi);
-}
-__attribute__((target("avx512f"))) void im2col_avx512(const ConvGeom& g, const float* img, const float* mask, int n0,
-                                                      int G, float* col, int lo, int hi) {
-  im2col_body(g, img, mask, n0, G, col, lo, hi);
-}
 
 }  // namespace
 
@@ -263,9 +255,8 @@ bool conv_rows_available() { return false; }
 
 #endif
 
-bool col2im_rows_fits(const ConvGeom& g) {
-  return conv_rows_available() && g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8;
-}
+static bool col2im_rows_geometry(const ConvGeom& g) { return g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8; }
+bool col2im_rows_fits(const ConvGeom& g) { return conv_rows_available() && col2im_rows_geometry(g); }
 // 3-wide filters (every strided layer of the models); others take im2col.
 static bool im2col_rows_geometry(const ConvGeom& g) { return g.stride == 2 && g.S == 3 && g.Q <= kLanes - 1; }
 bool im2col_rows_fits(const ConvGeom& g) { return conv_rows_available() && im2col_rows_geometry(g); }
@@ -279,7 +270,7 @@ static std::string refusal(const char* name, bool geometry_fits, const std::stri
 
 void col2im_rows(const float* col, const ConvGeom& g, int n0, int G, float* img, const Col2imEnds& ends) {
   if (!col2im_rows_fits(g))
-    throw std::invalid_argument(refusal("col2im_rows", g.stride == 2 && g.W <= 2 * kLanes && g.S <= 8,
+    throw std::invalid_argument(refusal("col2im_rows", col2im_rows_geometry(g),
                                         "stride " + std::to_string(g.stride) + ", width " + std::to_string(g.W) +
                                             ", " + std::to_string(g.S) +
                                             " filter columns; it serves stride 2, width <= 32, at most 8 columns "
