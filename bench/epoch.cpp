@@ -65,30 +65,14 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// The last CPU this process may run on, or -1 if the affinity cannot be read.
-int last_allowed_cpu() {
+// The CPUs this process may run on, ascending; empty if the affinity cannot be read.
+std::vector<int> allowed_cpus() {
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
-  for (int c = CPU_SETSIZE - 1; c >= 0; --c)
-    if (CPU_ISSET(c, &set)) return c;
-  return -1;
-}
-
-// The CPUs this process may run on, as "0 1 …" (for an error message); whether `cpu` is one.
-std::string allowed_cpus() {
-  cpu_set_t set;
-  std::string list;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return "(unknown)";
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
   for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) {
-      if (!list.empty()) list += ' ';
-      list += std::to_string(c);
-    }
-  return list;
-}
-bool cpu_allowed(int cpu) {
-  cpu_set_t set;
-  return cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(cpu, &set);
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  return cpus;
 }
 
 // While alive, the calling thread runs on CPU `cpu` only, and so does every process it
@@ -352,7 +336,8 @@ int main(int argc, char** argv) {
   std::string script = "bench/epoch_torch.py";
   bool profile_only = false, ours_only = false;
   int profile_threads = 1;
-  int cpu = last_allowed_cpu();  // the 1-thread rows' CPU (--cpu)
+  const std::vector<int> cpus = allowed_cpus();
+  int cpu = cpus.empty() ? -1 : cpus.back();  // the 1-thread rows' CPU (--cpu): the last allowed
   bool cpu_given = false;
   std::vector<int> thread_counts = {1, 2};  // --threads N: only N (a busy machine's quick check)
   std::vector<std::string> models = {"vae", "ae", "conv_vae"};
@@ -382,9 +367,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (cpu >= 0 && !cpu_allowed(cpu)) {
+  if (cpu >= 0 && std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) {
+    std::string list;
+    for (int c : cpus) list += (list.empty() ? "" : " ") + std::to_string(c);
     std::fprintf(stderr, "%s: --cpu %d: this process may run on CPUs %s only (or --cpu -1: not pinned)\n", argv[0],
-                 cpu, allowed_cpus().c_str());
+                 cpu, cpus.empty() ? "(unknown)" : list.c_str());
     return 2;
   }
   const Dataset train = load_fashion_mnist("", Split::Train);
