@@ -166,12 +166,55 @@ def t2_deep_seeds():
     return t2_deep_cells(lambda seed: f"{T2} --threads 1 --deep-clustering --epochs 20 --seed {seed} --out out/02-deep-s{seed}")
 
 
+def t2_70k(seed, extra="", tag=""):
+    """The 70 000-image recipe's command for one seed; `extra` flags, `tag` in its output directory."""
+    return (f"{T2} --deep-clustering --dc-all-images --dc-batch 256 --epochs 30 --pixel-restarts 4 --gmm-vote 20 "
+            f"--threads 2{extra} --seed {seed} --out out/02-deep70k{tag}-s{seed}")
+
+
 def t2_deep_seeds_70k():
     """The 70 000-image recipe: autoencoder and clusters on train + test."""
-    return t2_deep_cells(lambda seed: f"{T2} --deep-clustering --dc-all-images --dc-batch 256 --epochs 30 "
-                                      f"--pixel-restarts 4 --gmm-vote 20 --threads 2 --seed {seed} "
-                                      f"--out out/02-deep70k-s{seed}", with_test=True,
+    return t2_deep_cells(t2_70k, with_test=True,
                          rows=T2_DEEP_ROWS[:5] + ["autoencoder + UMAP + vote of 20 GMMs"] + T2_DEEP_ROWS[5:])
+
+
+def t2_summary_rows(cmd):
+    """ACC and NMI (all images) of each row of a --deep-clustering summary table, by method."""
+    found = {}
+    for line in run(cmd):
+        m = re.match(r"^(.+?)\s+(\d\.\d{3})\s+(\d\.\d{3})\s+[\d.]+s\s", line)
+        if m:
+            found[m[1].strip()] = (m[2], m[3])
+    return found
+
+
+def t2_seed_means(cmd_of_seed, seeds, rows, earlier_seeds=()):
+    """One column per seed (ACC / NMI as printed), then their mean; with earlier_seeds also the
+    mean over those and these together (means of the printed three-decimal figures)."""
+    printed = {seed: t2_summary_rows(cmd_of_seed(seed)) for seed in (*earlier_seeds, *seeds)}
+    mean = lambda vals: f"{sum(map(float, vals)) / len(vals):.3f}"
+    cells = {}
+    for r in rows:
+        cells[(r,)] = {col: " / ".join(printed[seed][r]) for col, seed in enumerate(seeds, 1)}
+        for col, group in ((len(seeds) + 1, seeds), (len(seeds) + 2, (*earlier_seeds, *seeds))):
+            if col == len(seeds) + 2 and not earlier_seeds:
+                break
+            cells[(r,)][col] = f"{mean([printed[s][r][0] for s in group])} / {mean([printed[s][r][1] for s in group])}"
+    return cells
+
+
+T2_K50_ROWS = ["autoencoder + UMAP + K-Means", "autoencoder + UMAP + GMM (N2D)", "autoencoder + UMAP + vote of 20 GMMs"]
+t2_k50 = lambda seed: t2_70k(seed, " --umap-neighbours 50", "-k50")
+
+
+def t2_deep_k50():
+    """The 70 000-image recipe with UMAP's k = 50, on the seeds every variant was tried on."""
+    return t2_seed_means(t2_k50, (42, 1, 2), T2_K50_ROWS)
+
+
+def t2_deep_k50_fresh():
+    """The same on three seeds no variant was tried on, and the mean over all six."""
+    return t2_seed_means(t2_k50, (3, 4, 5), ["autoencoder + GMM (full covariance)"] + T2_K50_ROWS, (42, 1, 2))
 
 
 def t3_rows(cmd):
@@ -278,6 +321,8 @@ TABLES = {
     "t2-seeds": (1, t2_seeds),
     "t2-deep-seeds": (1, t2_deep_seeds),
     "t2-deep-seeds-70k": (1, t2_deep_seeds_70k),
+    "t2-deep-k50": (1, t2_deep_k50),
+    "t2-deep-k50-fresh": (1, t2_deep_k50_fresh),
     "t3-seeds": (1, t3_seeds),
     "t4-seeds": (1, t4_seeds),
     "t4-beta20": (1, t4_beta20),
