@@ -191,15 +191,19 @@ def t2_summary_rows(cmd):
 def t2_seed_means(cmd_of_seed, seeds, rows, earlier_seeds=()):
     """One column per seed (ACC / NMI as printed), then their mean; with earlier_seeds also the
     mean over those and these together (means of the printed three-decimal figures)."""
-    printed = {seed: t2_summary_rows(cmd_of_seed(seed)) for seed in (*earlier_seeds, *seeds)}
+    printed = {}
+    for seed in (*earlier_seeds, *seeds):
+        printed[seed] = t2_summary_rows(cmd_of_seed(seed))
+        for r in rows:
+            if r not in printed[seed]:
+                sys.exit(f"readme-figures: no row {r!r} in the output of `{cmd_of_seed(seed)}`")
     mean = lambda vals: f"{sum(map(float, vals)) / len(vals):.3f}"
+    groups = [seeds] + ([(*earlier_seeds, *seeds)] if earlier_seeds else [])
     cells = {}
     for r in rows:
         cells[(r,)] = {col: " / ".join(printed[seed][r]) for col, seed in enumerate(seeds, 1)}
-        for col, group in ((len(seeds) + 1, seeds), (len(seeds) + 2, (*earlier_seeds, *seeds))):
-            if col == len(seeds) + 2 and not earlier_seeds:
-                break
-            cells[(r,)][col] = f"{mean([printed[s][r][0] for s in group])} / {mean([printed[s][r][1] for s in group])}"
+        for col, group in enumerate(groups, len(seeds) + 1):
+            cells[(r,)][col] = " / ".join(mean([printed[s][r][f] for s in group]) for f in (0, 1))
     return cells
 
 
