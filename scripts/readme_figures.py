@@ -147,17 +147,30 @@ T2_DEEP_ROWS = ["K-Means on raw pixels", "autoencoder + K-Means", "autoencoder +
                 "autoencoder + UMAP + K-Means", "autoencoder + UMAP + GMM (N2D)", "DEC"]
 
 
+# A row of the --deep-clustering summary table: method, ACC, NMI, time, and with
+# --dc-all-images the test images' own "ACC / NMI".
+T2_SUMMARY_ROW = re.compile(r"^(.+?)\s+(\d\.\d{3})\s+(\d\.\d{3})\s+[\d.]+s\s+(?:(\d\.\d{3}) / (\d\.\d{3})\s)?")
+
+
+def t2_summary_rows(cmd):
+    """Each row of a --deep-clustering summary table by method ("DEC (N steps…)" as "DEC"):
+    (ACC, NMI, test ACC, test NMI) as printed, the test pair None without --dc-all-images."""
+    found = {}
+    for line in run(cmd):
+        m = T2_SUMMARY_ROW.match(line)
+        if m:
+            found["DEC" if m[1].startswith("DEC (") else m[1]] = m.groups()[1:]
+    return found
+
+
 def t2_deep_cells(cmd_of_seed, with_test=False, rows=T2_DEEP_ROWS):
     """--deep-clustering, seeds 42, 1, 2: ACC / NMI of each row of its summary table, and with
     --dc-all-images the test images' own ACC / NMI after them."""
     cells = {(r,): {} for r in rows}
     for col, seed in ((1, 42), (2, 1), (3, 2)):
-        for line in run(cmd_of_seed(seed)):
-            m = re.match(r"^(.+?)\s+(\d\.\d{3})\s+(\d\.\d{3})\s+[\d.]+s\s+(?:(\d\.\d{3}) / (\d\.\d{3})\s)?", line)
-            if m:
-                name = "DEC" if m[1].startswith("DEC (") else m[1]
-                if (name,) in cells:
-                    cells[(name,)][col] = f"{m[2]} / {m[3]}" + (f" (test {m[4]} / {m[5]})" if with_test else "")
+        for name, (acc, nmi, test_acc, test_nmi) in t2_summary_rows(cmd_of_seed(seed)).items():
+            if (name,) in cells:
+                cells[(name,)][col] = f"{acc} / {nmi}" + (f" (test {test_acc} / {test_nmi})" if with_test else "")
     return cells
 
 
@@ -178,16 +191,6 @@ def t2_deep_seeds_70k():
                          rows=T2_DEEP_ROWS[:5] + ["autoencoder + UMAP + vote of 20 GMMs"] + T2_DEEP_ROWS[5:])
 
 
-def t2_summary_rows(cmd):
-    """ACC and NMI (all images) of each row of a --deep-clustering summary table, by method."""
-    found = {}
-    for line in run(cmd):
-        m = re.match(r"^(.+?)\s+(\d\.\d{3})\s+(\d\.\d{3})\s+[\d.]+s\s", line)
-        if m:
-            found[m[1].strip()] = (m[2], m[3])
-    return found
-
-
 def t2_seed_means(cmd_of_seed, seeds, rows, earlier_seeds=()):
     """One column per seed (ACC / NMI as printed), then their mean; with earlier_seeds also the
     mean over those and these together (means of the printed three-decimal figures)."""
@@ -201,7 +204,7 @@ def t2_seed_means(cmd_of_seed, seeds, rows, earlier_seeds=()):
     groups = [seeds] + ([(*earlier_seeds, *seeds)] if earlier_seeds else [])
     cells = {}
     for r in rows:
-        cells[(r,)] = {col: " / ".join(printed[seed][r]) for col, seed in enumerate(seeds, 1)}
+        cells[(r,)] = {col: " / ".join(printed[seed][r][:2]) for col, seed in enumerate(seeds, 1)}
         for col, group in enumerate(groups, len(seeds) + 1):
             cells[(r,)][col] = " / ".join(mean([printed[s][r][f] for s in group]) for f in (0, 1))
     return cells
