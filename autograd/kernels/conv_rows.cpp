@@ -242,7 +242,6 @@ __attribute__((target("avx512f"))) void im2col_avx512(const ConvGeom& g, const f
   }
 }
 
-
 }  // namespace
 
 bool conv_rows_available() { return std::strcmp(gemm_kernel_name(), "avx512") == 0; }
